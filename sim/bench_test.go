@@ -1,0 +1,70 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/blocks-snn/blocks/neuron"
+	"github.com/blocks-snn/blocks/tensor"
+)
+
+// benchLayer is the dynamics of the DESIGN §5.1 layer (128 recurrent
+// adaptive neurons, beta = p = 0.9) driven by a random current that makes
+// them fire now and then.
+func benchLayer(b *testing.B, batch, nt, arp int) (*Layer, tensor.Batch) {
+	const n = 128
+	rng := rand.New(rand.NewPCG(1, 1))
+	beta, p, bb := make([]float32, n), make([]float32, n), make([]float32, n)
+	rec := make([]float32, n*n)
+	for i := range n {
+		beta[i], p[i], bb[i] = 0.9, 0.9, 1
+		rec[i*n+i] = 1
+	}
+	l, err := NewLayer(neuron.DefaultConfig(arp), beta, p, bb, rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cur := tensor.New(batch, nt, n)
+	for i := range cur.Data {
+		cur.Data[i] = float32(rng.NormFloat64()*0.3 + 0.1)
+	}
+	return l, cur
+}
+
+// BenchmarkDynamics times the simulators' temporal dynamics alone
+// (without input projections): go test -run x -bench Dynamics ./sim/
+func BenchmarkDynamics(b *testing.B) {
+	for _, m := range []Method{Blocks, Standard} {
+		b.Run(fmt.Sprintf("%v/forward", m), func(b *testing.B) {
+			l, cur := benchLayer(b, 64, 1024, 40)
+			orig := append([]float32(nil), cur.Data...)
+			for b.Loop() {
+				copy(cur.Data, orig)
+				tr, err := Forward(m, l, cur)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tensor.Release(tr.V)
+			}
+		})
+		b.Run(fmt.Sprintf("%v/backward", m), func(b *testing.B) {
+			l, cur := benchLayer(b, 64, 1024, 40)
+			tr, err := Forward(m, l, cur)
+			if err != nil {
+				b.Fatal(err)
+			}
+			g := tensor.New(cur.B, cur.T, cur.N)
+			for i := range g.Data {
+				g.Data[i] = 1
+			}
+			for b.Loop() {
+				gI, _, err := Backward(tr, g)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tensor.Release(gI)
+			}
+		})
+	}
+}

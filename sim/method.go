@@ -1,0 +1,163 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/blocks-snn/blocks/neuron"
+	"github.com/blocks-snn/blocks/tensor"
+)
+
+// Method selects a simulator.
+type Method int
+
+const (
+	// Blocks is the paper's block simulator (DESIGN §3).
+	Blocks Method = iota
+	// Standard is the step-by-step simulator (DESIGN §2).
+	Standard
+)
+
+// String returns "blocks" or "standard".
+func (m Method) String() string {
+	switch m {
+	case Blocks:
+		return "blocks"
+	case Standard:
+		return "standard"
+	}
+	return fmt.Sprintf("Method(%d)", int(m))
+}
+
+// ParseMethod returns the method named "blocks" or "standard".
+func ParseMethod(s string) (Method, error) {
+	switch s {
+	case "blocks":
+		return Blocks, nil
+	case "standard":
+		return Standard, nil
+	}
+	return 0, fmt.Errorf("sim: unknown method %q (want blocks or standard)", s)
+}
+
+// Layer is what a simulator needs to know of a layer of N neurons. The
+// per-neuron values are the effective ones, after the clamps of DESIGN §1.
+type Layer struct {
+	Neuron     neuron.Config
+	N          int
+	Beta, P, B []float32 // length N
+	// Rec holds the recurrent weights, Rec[n*N+m] from neuron m to neuron
+	// n, or nil for a feed-forward layer. RecT is its transpose, the layout
+	// the forward pass gathers from; NewLayer fills it.
+	Rec, RecT []float32
+}
+
+// NewLayer checks the arguments and returns a Layer. rec may be nil.
+func NewLayer(cfg neuron.Config, beta, p, b, rec []float32) (*Layer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n := len(beta)
+	if n == 0 {
+		return nil, fmt.Errorf("sim: layer has no neurons")
+	}
+	if len(p) != n || len(b) != n {
+		return nil, fmt.Errorf("sim: per-neuron parameters disagree in length: beta %d, p %d, b %d", n, len(p), len(b))
+	}
+	for i := range n {
+		if !finite(beta[i]) || !finite(p[i]) || !finite(b[i]) {
+			return nil, fmt.Errorf("sim: neuron %d has a non-finite parameter (beta %v, p %v, b %v)", i, beta[i], p[i], b[i])
+		}
+	}
+	l := &Layer{Neuron: cfg, N: n, Beta: beta, P: p, B: b}
+	if rec != nil {
+		if len(rec) != n*n {
+			return nil, fmt.Errorf("sim: recurrent weights have %d values, want %d×%d", len(rec), n, n)
+		}
+		l.Rec = rec
+		l.RecT = make([]float32, n*n)
+		for i := range n {
+			for j := range n {
+				l.RecT[j*n+i] = rec[i*n+j]
+			}
+		}
+	}
+	return l, nil
+}
+
+func finite(x float32) bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
+
+// Trace is what a forward pass returns and its backward pass reads.
+type Trace struct {
+	Method Method
+	Layer  *Layer
+	// Spikes are the layer's output spikes, [B][T][N], in sparse form.
+	Spikes *tensor.Sparse
+	// V is the membrane at every step, [B][T][N]: for Standard the
+	// membrane before the reset, V[t]; for Blocks the no-reset membrane
+	// Vn of DESIGN §3 (they agree up to each neuron's first spike of a
+	// block).
+	V tensor.Batch
+	// Current is the total input current I[t], feed-forward plus recurrent.
+	Current tensor.Batch
+}
+
+// Forward simulates layer l driven by the feed-forward input current cur
+// ([B][T][N]: W_in·x + bias). The recurrent input is added to cur in
+// place, so on return cur holds the total current I of DESIGN §1.
+func Forward(m Method, l *Layer, cur tensor.Batch) (*Trace, error) {
+	if err := cur.Check("sim: input current"); err != nil {
+		return nil, err
+	}
+	if cur.N != l.N {
+		return nil, fmt.Errorf("sim: input current has %d channels, layer has %d neurons", cur.N, l.N)
+	}
+	tr := &Trace{Method: m, Layer: l, Current: cur, V: tensor.GetDirty(cur.B, cur.T, cur.N)}
+	var run func(b int, ev *sampleEvents)
+	switch m {
+	case Blocks:
+		run = tr.blocksForward
+	case Standard:
+		run = tr.standardForward
+	default:
+		return nil, fmt.Errorf("sim: unknown method %v", m)
+	}
+	tr.Spikes = collectSpikes(cur.B, cur.T, cur.N, run)
+	return tr, nil
+}
+
+// Release gives the trace's membrane and current buffers back for reuse
+// (see [tensor.Release]); the trace must not be used afterwards.
+func (tr *Trace) Release() {
+	tensor.Release(tr.V)
+	tensor.Release(tr.Current)
+	tr.V, tr.Current = tensor.Batch{}, tensor.Batch{}
+}
+
+// Grads holds the gradients of a layer's dynamics parameters, with
+// respect to the effective (clamped) values.
+type Grads struct {
+	Beta, P, B []float32 // length N
+	Rec        []float32 // N×N like Layer.Rec, nil for a feed-forward layer
+}
+
+// Backward returns the gradient of the loss with respect to the total
+// input current I ([B][T][N]) and to the layer's dynamics parameters,
+// given gS, the gradient with respect to the layer's output spikes.
+func Backward(tr *Trace, gS tensor.Batch) (gI tensor.Batch, g Grads, err error) {
+	sp := tr.Spikes
+	if gS.B != sp.B || gS.T != sp.T || gS.N != sp.N || len(gS.Data) != sp.B*sp.T*sp.N {
+		return gI, g, fmt.Errorf("sim: output gradient has shape [%d %d %d], spikes have [%d %d %d]", gS.B, gS.T, gS.N, sp.B, sp.T, sp.N)
+	}
+	var run func(b int, gS, gI []float32, acc *neuronGrads)
+	switch tr.Method {
+	case Blocks:
+		run = tr.blocksBackward
+	case Standard:
+		run = tr.standardBackward
+	default:
+		return gI, g, fmt.Errorf("sim: unknown method %v", tr.Method)
+	}
+	gI, g = tr.backward(gS, run)
+	return gI, g, nil
+}

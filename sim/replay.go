@@ -1,0 +1,133 @@
+package sim
+
+import "github.com/blocks-snn/blocks/tensor"
+
+// replayStandard recomputes, from sample b's spikes, the bookkeeping of
+// the standard forward pass that the trace does not store: the spike
+// indicator s[t], the refractory gate g[t] (1: input open; both 0 or 1)
+// and the adaptation a[t-1] that sets θ[t] (nil without adaptation), each
+// [T][N]. It repeats the forward's arithmetic, so the values are bitwise
+// the same.
+func (tr *Trace) replayStandard(b int) (spike, open, aPrev []float32) {
+	l := tr.Layer
+	n, nt := l.N, tr.V.T
+	cfg := l.Neuron
+	ev := sampleSpikes(tr.Spikes, b)
+	spike = make([]float32, nt*n)
+	open = make([]float32, nt*n)
+	if cfg.Adapt {
+		aPrev = make([]float32, nt*n)
+	}
+	refr := make([]int32, n)
+	a := make([]float32, n)
+	for t := range nt {
+		for _, i := range ev.at(t) {
+			spike[t*n+int(i)] = 1
+		}
+		for i := range n {
+			k := t*n + i
+			if refr[i] > 0 {
+				refr[i]--
+			} else {
+				open[k] = 1
+			}
+			if spike[k] != 0 {
+				refr[i] = int32(cfg.ARP)
+			}
+			if cfg.Adapt {
+				aPrev[k] = a[i]
+				a[i] = l.P[i] * a[i]
+				if spike[k] != 0 {
+					a[i]++
+				}
+			}
+		}
+	}
+	return spike, open, aPrev
+}
+
+// replayBlocks recomputes, from sample b's spikes, the carry of the blocks
+// forward pass: each block's firing position (-1: none) and, with
+// adaptation, the adaptation a entering each block (nil without), [K][N].
+func (tr *Trace) replayBlocks(b int) (fired []int32, aStart []float32) {
+	l := tr.Layer
+	n, nt := l.N, tr.V.T
+	bl := l.Neuron.BlockLen()
+	nk := (nt + bl - 1) / bl
+	ev := sampleSpikes(tr.Spikes, b)
+	fired = make([]int32, nk*n)
+	for i := range fired {
+		fired[i] = -1
+	}
+	for t := range nt {
+		for _, i := range ev.at(t) {
+			fired[(t/bl)*n+int(i)] = int32(t % bl)
+		}
+	}
+	if !l.Neuron.Adapt {
+		return fired, nil
+	}
+	p := l.P
+	aStart = make([]float32, nk*n)
+	alpha := make([]float32, n)
+	post := make([]float32, n)
+	for k := range nk {
+		copy(aStart[k*n:(k+1)*n], alpha)
+		f := fired[k*n : (k+1)*n]
+		for j := range int32(min(bl, nt-k*bl)) {
+			for i := range n {
+				alpha[i] = p[i] * alpha[i]
+				switch {
+				case f[i] >= 0 && j > f[i]:
+					post[i] = p[i] * post[i]
+				case j == f[i]:
+					post[i] = alpha[i] + 1
+				}
+			}
+		}
+		for i := range n {
+			if f[i] >= 0 {
+				alpha[i] = post[i]
+			}
+		}
+	}
+	return fired, aStart
+}
+
+// Threshold returns the firing threshold at every step, [B][T][N]: θ[t] =
+// 1 + b·a[t-1] for the standard simulator; for the blocks simulator the
+// block's θ[j] = 1 + b·α[j], whose adaptation α leaves out the block's own
+// spike (they agree up to each neuron's first spike of a block).
+func (tr *Trace) Threshold() tensor.Batch {
+	l := tr.Layer
+	n, nt := l.N, tr.V.T
+	th := tensor.New(tr.V.B, nt, n)
+	for i := range th.Data {
+		th.Data[i] = 1
+	}
+	if !l.Neuron.Adapt {
+		return th
+	}
+	bl := l.Neuron.BlockLen()
+	for b := range th.B {
+		out := th.Sample(b)
+		if tr.Method == Standard {
+			_, _, aPrev := tr.replayStandard(b)
+			for k, a := range aPrev {
+				out[k] = 1 + l.B[k%n]*a
+			}
+			continue
+		}
+		_, aStart := tr.replayBlocks(b)
+		for t0 := 0; t0 < nt; t0 += bl {
+			alpha := append([]float32(nil), aStart[(t0/bl)*n:(t0/bl+1)*n]...)
+			for t := t0; t < min(t0+bl, nt); t++ {
+				for i := range n {
+					out[t*n+i] = 1 + l.B[i]*alpha[i]
+					alpha[i] = l.P[i] * alpha[i]
+				}
+			}
+		}
+	}
+	return th
+}

@@ -1,0 +1,14 @@
+//go:build !(goexperiment.simd && amd64)
+
+package sim
+
+var (
+	blocksForwardRow    = blocksForwardRowGeneric
+	standardForwardRow  = standardForwardRowGeneric
+	gapRow              = gapRowGeneric
+	blocksCarryRow      = blocksCarryRowGeneric
+	blocksSpikeRow      = blocksSpikeRowGeneric
+	thresholdRow        = thresholdRowGeneric
+	blocksMembraneRow   = blocksMembraneRowGeneric
+	standardBackwardRow = standardBackwardRowGeneric
+)

@@ -1,0 +1,43 @@
+package sim
+
+// standardBackward is the backward pass of standardForward for one sample
+// (DESIGN §4, standard simulator). It walks t = T-1 … 0 carrying the
+// gradients of U[t] and a[t]:
+//
+//	gs    = dL/ds[t] + ga[t]                (a[t] uses the undetached spike)
+//	        − V[t]·gU[t]                    (reset, only without detach)
+//	        + (W_recᵀ·gI[t+L])              (recurrence, only without detach)
+//	gx    = σ'(V[t] − θ[t])·gs
+//	gV    = gx + gU[t]·(1 − s[t])
+//	gI[t] = g[t]·gV,   gU[t-1] = beta·gV,   ga[t-1] = p·ga[t] − b·gx
+func (tr *Trace) standardBackward(b int, gS, gI []float32, acc *neuronGrads) {
+	l := tr.Layer
+	n, nt := l.N, tr.V.T
+	cfg := l.Neuron
+	vIn := tr.V.Sample(b)
+	beta, p, bb := l.Beta[:n], l.P[:n], l.B[:n]
+
+	spike, open, aPrevAll := tr.replayStandard(b)
+
+	rows := allRows(n)
+	gU := make([]float32, n)
+	ga := make([]float32, n)
+	gs := make([]float32, n)
+	sg := make([]float32, n)
+	for t := nt - 1; t >= 0; t-- {
+		row := t * n
+		copy(gs, gS[row:row+n])
+		addRecurrentSpikeGrad(l, rows, gs, gI, t, nt)
+		var vPrev, aPrev, spikePrev []float32
+		if t > 0 {
+			vPrev, spikePrev = vIn[row-n:row], spike[row-n:row]
+		}
+		if cfg.Adapt {
+			aPrev = aPrevAll[row : row+n]
+		}
+		gapRow(sg, vIn[row:row+n], aPrev, bb, cfg.Adapt)
+		cfg.Surrogate.GradSlice(sg)
+		standardBackwardRow(gI[row:row+n], acc.beta, acc.p, acc.b, gU, ga, sg, gs, vIn[row:row+n], vPrev, aPrev,
+			spike[row:row+n], spikePrev, open[row:row+n], beta, p, bb, cfg.DetachSpikeGrad)
+	}
+}

@@ -1,0 +1,129 @@
+package tensor
+
+// Sparse holds the non-zero elements of a [Batch] twice: by row (per sample
+// and step: which channels are active) for forward projections, and by
+// column within each sample (per channel: at which steps it is active) for
+// weight gradients. Vals is nil when every non-zero is exactly 1, the
+// common case of spike trains, so kernels can skip the multiplications.
+type Sparse struct {
+	B, T, N int
+
+	// Row form: the events of row r = b*T+t are RowIdx[RowPtr[r]:RowPtr[r+1]]
+	// (channel indices, ascending) with values Vals[same range].
+	RowPtr []int32
+	RowIdx []int32
+	Vals   []float32
+
+	// Column form: the events of channel n in sample b are
+	// ColIdx[ColPtr[b*N+n]:ColPtr[b*N+n+1]] (row indices b*T+t, ascending)
+	// with values ColVals[same range].
+	ColPtr  []int32
+	ColIdx  []int32
+	ColVals []float32
+}
+
+// NNZ returns the number of non-zero elements.
+func (s *Sparse) NNZ() int { return len(s.RowIdx) }
+
+// Binary reports whether every non-zero element is 1.
+func (s *Sparse) Binary() bool { return s.Vals == nil }
+
+// Density returns the fraction of non-zero elements.
+func (s *Sparse) Density() float64 {
+	return float64(s.NNZ()) / float64(s.B*s.T*s.N)
+}
+
+// SparseOf converts x to its sparse form. x must have fewer than 2³¹
+// non-zero elements and rows.
+func SparseOf(x Batch) *Sparse {
+	s := &Sparse{B: x.B, T: x.T, N: x.N}
+	rows := x.B * x.T
+	s.RowPtr = make([]int32, rows+1)
+	binary := true
+	nnz := 0
+	for r := 0; r < rows; r++ {
+		for _, v := range x.Data[r*x.N : (r+1)*x.N] {
+			if v != 0 {
+				nnz++
+				if v != 1 {
+					binary = false
+				}
+			}
+		}
+		s.RowPtr[r+1] = int32(nnz)
+	}
+	s.RowIdx = make([]int32, 0, nnz)
+	if !binary {
+		s.Vals = make([]float32, 0, nnz)
+	}
+	for r := 0; r < rows; r++ {
+		for n, v := range x.Data[r*x.N : (r+1)*x.N] {
+			if v != 0 {
+				s.RowIdx = append(s.RowIdx, int32(n))
+				if !binary {
+					s.Vals = append(s.Vals, v)
+				}
+			}
+		}
+	}
+	s.buildColumns()
+	return s
+}
+
+// buildColumns fills the column form from the row form by a counting sort
+// per sample, which keeps the row indices of each column ascending.
+func (s *Sparse) buildColumns() {
+	s.ColPtr = make([]int32, s.B*s.N+1)
+	for b := 0; b < s.B; b++ {
+		lo, hi := s.RowPtr[b*s.T], s.RowPtr[(b+1)*s.T]
+		for _, n := range s.RowIdx[lo:hi] {
+			s.ColPtr[b*s.N+int(n)+1]++
+		}
+	}
+	for i := 1; i < len(s.ColPtr); i++ {
+		s.ColPtr[i] += s.ColPtr[i-1]
+	}
+	s.ColIdx = make([]int32, len(s.RowIdx))
+	if s.Vals != nil {
+		s.ColVals = make([]float32, len(s.RowIdx))
+	}
+	next := make([]int32, s.N)
+	for b := 0; b < s.B; b++ {
+		copy(next, s.ColPtr[b*s.N:(b+1)*s.N])
+		for t := 0; t < s.T; t++ {
+			r := b*s.T + t
+			for k := s.RowPtr[r]; k < s.RowPtr[r+1]; k++ {
+				n := s.RowIdx[k]
+				s.ColIdx[next[n]] = int32(r)
+				if s.Vals != nil {
+					s.ColVals[next[n]] = s.Vals[k]
+				}
+				next[n]++
+			}
+		}
+	}
+}
+
+// Dense returns the dense form of s.
+func (s *Sparse) Dense() Batch {
+	x := New(s.B, s.T, s.N)
+	for r := 0; r < s.B*s.T; r++ {
+		for k := s.RowPtr[r]; k < s.RowPtr[r+1]; k++ {
+			v := float32(1)
+			if s.Vals != nil {
+				v = s.Vals[k]
+			}
+			x.Data[r*s.N+int(s.RowIdx[k])] = v
+		}
+	}
+	return x
+}
+
+// SparseFromRows returns the Sparse with the given row form (see
+// [Sparse]) and fills in its column form. vals may be nil for binary data.
+// The slices are kept, not copied.
+func SparseFromRows(b, t, n int, rowPtr, rowIdx []int32, vals []float32) *Sparse {
+	s := &Sparse{B: b, T: t, N: n, RowPtr: rowPtr, RowIdx: rowIdx, Vals: vals}
+	s.buildColumns()
+	return s
+}

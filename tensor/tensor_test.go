@@ -1,0 +1,86 @@
+package tensor
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSparseRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, binary := range []bool{true, false} {
+		x := New(3, 7, 5)
+		for i := range x.Data {
+			if rng.Float64() < 0.3 {
+				x.Data[i] = 1
+				if !binary {
+					x.Data[i] = float32(rng.NormFloat64())
+				}
+			}
+		}
+		s := SparseOf(x)
+		if s.Binary() != binary {
+			t.Fatalf("Binary() = %v, want %v", s.Binary(), binary)
+		}
+		if !slices.Equal(s.Dense().Data, x.Data) {
+			t.Fatal("Dense(SparseOf(x)) != x")
+		}
+		// The column form lists, per sample and channel, the rows (b*T+t)
+		// where the channel is non-zero, ascending, with their values.
+		for b := range x.B {
+			for n := range x.N {
+				var rows []int32
+				var vals []float32
+				for tt := range x.T {
+					if v := x.At(b, tt, n); v != 0 {
+						rows = append(rows, int32(b*x.T+tt))
+						vals = append(vals, v)
+					}
+				}
+				lo, hi := s.ColPtr[b*x.N+n], s.ColPtr[b*x.N+n+1]
+				if !slices.Equal(s.ColIdx[lo:hi], rows) {
+					t.Fatalf("column (%d, %d): rows %v, want %v", b, n, s.ColIdx[lo:hi], rows)
+				}
+				if !binary && !slices.Equal(s.ColVals[lo:hi], vals) {
+					t.Fatalf("column (%d, %d): values %v, want %v", b, n, s.ColVals[lo:hi], vals)
+				}
+			}
+		}
+		if got, want := s.Density(), float64(s.NNZ())/float64(len(x.Data)); got != want {
+			t.Fatalf("Density %v, want %v", got, want)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	x := New(2, 3, 4)
+	if err := x.Check("x"); err != nil {
+		t.Fatal(err)
+	}
+	x.Data[13] = float32(math.Inf(-1))
+	if err := x.Check("x"); err == nil || !strings.Contains(err.Error(), "x: non-finite value -Inf at [batch 1, time 0, channel 1]") {
+		t.Fatalf("got %v", err)
+	}
+	if err := (Batch{B: 1, T: 2, N: 3, Data: make([]float32, 5)}).Check("y"); err == nil || !strings.Contains(err.Error(), "needs 6 values, have 5") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestPool(t *testing.T) {
+	x := GetDirty(2, 3, 4)
+	for i := range x.Data {
+		x.Data[i] = 7
+	}
+	Release(x)
+	y := Get(2, 3, 4)
+	for _, v := range y.Data {
+		if v != 0 {
+			t.Fatal("Get returned a buffer that is not zeroed")
+		}
+	}
+	if len(y.Data) != 24 || y.B != 2 || y.T != 3 || y.N != 4 {
+		t.Fatalf("Get returned shape [%d %d %d] with %d values", y.B, y.T, y.N, len(y.Data))
+	}
+}
