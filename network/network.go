@@ -116,7 +116,8 @@ func (p *Pass) Release() {
 	for _, tr := range p.traces {
 		tr.Release()
 	}
-	p.traces = nil
+	tensor.Release(p.Output)
+	p.traces, p.Output = nil, tensor.Batch{}
 }
 
 // Spikes returns layer l's output spikes, [B][T][neurons].

@@ -22,7 +22,7 @@ func (r *Readout) forward(s *tensor.Sparse) (tensor.Batch, []float32) {
 	k := r.NOut
 	wt := transpose(r.W, k, r.NIn)
 	beta, _ := r.beta()
-	out := tensor.New(s.B, s.T, k)
+	out := tensor.GetDirty(s.B, s.T, k) // every element is written
 	logits := make([]float32, s.B*k)
 	parallel.For(s.B, func(b int) {
 		o := make([]float32, k)

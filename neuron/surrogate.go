@@ -86,25 +86,11 @@ func (s Surrogate) Grad(x float32) float32 {
 func (s Surrogate) GradSlice(x []float32) {
 	switch s {
 	case FastSigmoid:
-		for i, v := range x {
-			if v < 0 {
-				v = -v
-			}
-			d := 10*v + 1
-			x[i] = 1 / (d * d)
-		}
+		fastSigmoidSlice(x)
 	case BoxCar:
-		for i, v := range x {
-			if v > -0.5 && v <= 0.5 {
-				x[i] = 1
-			} else {
-				x[i] = 0
-			}
-		}
+		boxCarSlice(x)
 	default:
-		for i, v := range x {
-			x[i] = multiGaussian(v)
-		}
+		multiGaussianSlice(x)
 	}
 }
 

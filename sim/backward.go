@@ -43,19 +43,21 @@ func (tr *Trace) recGrad(gI tensor.Batch) []float32 {
 	sp, n := tr.Spikes, tr.Layer.N
 	delay := int32(tr.Layer.Neuron.BlockLen())
 	gT := make([]float32, n*n) // gT[m*n+i] = dL/dW_rec[i][m]
-	parallel.Chunks(n, 8, func(lo, hi int) {
+	// As in the input projection's gradient: each thread owns a range of
+	// presynaptic neurons and walks the samples once, in order.
+	parallel.Split(n, func(lo, hi int) {
 		var rows []int32
-		for m := lo; m < hi; m++ {
-			rows = rows[:0]
-			for b := range sp.B {
-				last := int32((b+1)*sp.T) - delay // rows r with r+delay still in sample b
+		for b := range sp.B {
+			last := int32((b+1)*sp.T) - delay // rows r with r+delay still in sample b
+			for m := lo; m < hi; m++ {
+				rows = rows[:0]
 				for _, r := range sp.ColIdx[sp.ColPtr[b*n+m]:sp.ColPtr[b*n+m+1]] {
 					if r < last {
 						rows = append(rows, r+delay)
 					}
 				}
+				vec.GatherAdd(gT[m*n:(m+1)*n], gI.Data, n, rows)
 			}
-			vec.GatherAdd(gT[m*n:(m+1)*n], gI.Data, n, rows)
 		}
 	})
 	g := make([]float32, n*n)

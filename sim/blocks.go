@@ -30,15 +30,25 @@ func (tr *Trace) blocksForward(b int, ev *sampleEvents) {
 	alpha := make([]float32, n) // α[j]: adaptation without this block's spike
 	post := make([]float32, n)  // adaptation after this block's spike
 	mask := make([]int32, n)    // positions 0 … mask-1 of this block are refractory
-	fired := make([]int32, n)   // firing position in this block, or -1
 	beta, p, bb := l.Beta[:n], l.P[:n], l.B[:n]
+	nk := (nt + bl - 1) / bl
+	blockFired := tr.blockFired[b*nk*n : (b+1)*nk*n]
+	var blockA []float32
+	if cfg.Adapt {
+		blockA = tr.blockA[b*nk*n : (b+1)*nk*n]
+	}
 	for t0 := 0; t0 < nt; t0 += bl {
 		end := min(t0+bl, nt)
+		k := t0 / bl
+		if cfg.Adapt {
+			copy(blockA[k*n:(k+1)*n], alpha)
+		}
 		if l.RecT != nil && t0 >= bl {
 			for t := t0; t < end; t++ {
 				vec.GatherAdd(cur[t*n:(t+1)*n], l.RecT, n, ev.at(t-bl))
 			}
 		}
+		fired := blockFired[k*n : (k+1)*n] // firing position in this block, or -1
 		for i := range fired {
 			fired[i] = -1
 		}

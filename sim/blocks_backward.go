@@ -25,7 +25,7 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 	vIn := tr.V.Sample(b)
 	beta, p, bb := l.Beta[:n], l.P[:n], l.B[:n]
 
-	fired, aStart := tr.replayBlocks(b)
+	fired, aStart := tr.blockCarry(b)
 
 	rows := allRows(n)
 	gs := make([]float32, bl*n)    // gradient of the block's spikes

@@ -100,6 +100,12 @@ type Trace struct {
 	V tensor.Batch
 	// Current is the total input current I[t], feed-forward plus recurrent.
 	Current tensor.Batch
+
+	// The blocks simulator's carry, [B][K][N] for K blocks: each block's
+	// firing position (-1: none) and, with adaptation, the adaptation a
+	// entering it (DESIGN §3, step 7). Nil for the standard simulator.
+	blockFired []int32
+	blockA     []float32
 }
 
 // Forward simulates layer l driven by the feed-forward input current cur
@@ -116,6 +122,12 @@ func Forward(m Method, l *Layer, cur tensor.Batch) (*Trace, error) {
 	var run func(b int, ev *sampleEvents)
 	switch m {
 	case Blocks:
+		bl := l.Neuron.BlockLen()
+		size := cur.B * ((cur.T + bl - 1) / bl) * l.N
+		tr.blockFired = make([]int32, size)
+		if l.Neuron.Adapt {
+			tr.blockA = make([]float32, size)
+		}
 		run = tr.blocksForward
 	case Standard:
 		run = tr.standardForward

@@ -46,50 +46,15 @@ func (tr *Trace) replayStandard(b int) (spike, open, aPrev []float32) {
 	return spike, open, aPrev
 }
 
-// replayBlocks recomputes, from sample b's spikes, the carry of the blocks
-// forward pass: each block's firing position (-1: none) and, with
-// adaptation, the adaptation a entering each block (nil without), [K][N].
-func (tr *Trace) replayBlocks(b int) (fired []int32, aStart []float32) {
+// blockCarry returns sample b's block carry saved by the forward pass:
+// each block's firing position (-1: none) and, with adaptation, the
+// adaptation a entering it (nil without), [K][N].
+func (tr *Trace) blockCarry(b int) (fired []int32, aStart []float32) {
 	l := tr.Layer
-	n, nt := l.N, tr.V.T
-	bl := l.Neuron.BlockLen()
-	nk := (nt + bl - 1) / bl
-	ev := sampleSpikes(tr.Spikes, b)
-	fired = make([]int32, nk*n)
-	for i := range fired {
-		fired[i] = -1
-	}
-	for t := range nt {
-		for _, i := range ev.at(t) {
-			fired[(t/bl)*n+int(i)] = int32(t % bl)
-		}
-	}
-	if !l.Neuron.Adapt {
-		return fired, nil
-	}
-	p := l.P
-	aStart = make([]float32, nk*n)
-	alpha := make([]float32, n)
-	post := make([]float32, n)
-	for k := range nk {
-		copy(aStart[k*n:(k+1)*n], alpha)
-		f := fired[k*n : (k+1)*n]
-		for j := range int32(min(bl, nt-k*bl)) {
-			for i := range n {
-				alpha[i] = p[i] * alpha[i]
-				switch {
-				case f[i] >= 0 && j > f[i]:
-					post[i] = p[i] * post[i]
-				case j == f[i]:
-					post[i] = alpha[i] + 1
-				}
-			}
-		}
-		for i := range n {
-			if f[i] >= 0 {
-				alpha[i] = post[i]
-			}
-		}
+	size := ((tr.V.T + l.Neuron.BlockLen() - 1) / l.Neuron.BlockLen()) * l.N
+	fired = tr.blockFired[b*size : (b+1)*size]
+	if tr.blockA != nil {
+		aStart = tr.blockA[b*size : (b+1)*size]
 	}
 	return fired, aStart
 }
@@ -118,7 +83,7 @@ func (tr *Trace) Threshold() tensor.Batch {
 			}
 			continue
 		}
-		_, aStart := tr.replayBlocks(b)
+		_, aStart := tr.blockCarry(b)
 		for t0 := 0; t0 < nt; t0 += bl {
 			alpha := append([]float32(nil), aStart[(t0/bl)*n:(t0/bl+1)*n]...)
 			for t := t0; t < min(t0+bl, nt); t++ {

@@ -2,13 +2,396 @@
 
 package sim
 
-var (
-	blocksForwardRow    = blocksForwardRowGeneric
-	standardForwardRow  = standardForwardRowGeneric
-	gapRow              = gapRowGeneric
-	blocksCarryRow      = blocksCarryRowGeneric
-	blocksSpikeRow      = blocksSpikeRowGeneric
-	thresholdRow        = thresholdRowGeneric
-	blocksMembraneRow   = blocksMembraneRowGeneric
-	standardBackwardRow = standardBackwardRowGeneric
+import (
+	"math/bits"
+	"simd/archsimd"
+	"slices"
+	"unsafe"
 )
+
+// AVX2 row kernels (archsimd.Float32x8), chosen once at start-up when the
+// CPU has AVX2; otherwise the generic kernels of rows.go run.
+//
+// Each kernel computes, lane by lane, exactly the operations of its
+// generic version in the same order: a multiply and then an add (never a
+// fused multiply-add), the same comparisons (VCMPPS with ordered
+// predicates for >, >=, <, <= and ==, so that a NaN compares false as in
+// Go), and a select (blend) where the generic code branches, so that the
+// results are bitwise identical. Where the generic code leaves a value
+// unchanged the kernel stores the old value back, and where it stores a
+// constant 0 the kernel clears the lane's bits (+0).
+//
+// The vector loop handles 8 neurons at a time; the last n mod 8 run the
+// generic kernel on the remaining sub-slices (with the spike indices
+// offset), which is exact by construction. Each kernel executes VZEROUPPER
+// (archsimd.ClearAVXUpperBits) before any scalar float code, since Go does
+// not insert it and legacy-SSE code after dirty 256-bit registers runs
+// several times slower.
+//
+// The vector loops address memory through unsafe pointers after the
+// slices have been cut to the row length n (which panics like the generic
+// code if one is too short), so they carry no bounds checks; every 8-float
+// access lies inside the slice it came from.
+//
+// The kernels assume, like their callers, that distinct slice arguments
+// do not overlap.
+
+var rowsAVX2 = archsimd.X86.AVX2()
+
+var (
+	blocksForwardRow    = pickRow(blocksForwardRowAVX2, blocksForwardRowGeneric)
+	standardForwardRow  = pickRow(standardForwardRowAVX2, standardForwardRowGeneric)
+	gapRow              = pickRow(gapRowAVX2, gapRowGeneric)
+	blocksCarryRow      = pickRow(blocksCarryRowAVX2, blocksCarryRowGeneric)
+	blocksSpikeRow      = pickRow(blocksSpikeRowAVX2, blocksSpikeRowGeneric)
+	thresholdRow        = pickRow(thresholdRowAVX2, thresholdRowGeneric)
+	blocksMembraneRow   = pickRow(blocksMembraneRowAVX2, blocksMembraneRowGeneric)
+	standardBackwardRow = pickRow(standardBackwardRowAVX2, standardBackwardRowGeneric)
+)
+
+// pickRow returns fast if the CPU has AVX2, else generic.
+func pickRow[F any](fast, generic F) F {
+	if rowsAVX2 {
+		return fast
+	}
+	return generic
+}
+
+type rowF32 = archsimd.Float32x8
+
+func rowPtr(s []float32) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
+
+func rowPtrI(s []int32) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
+
+// rowLd loads the 8 floats starting i floats after p.
+func rowLd(p unsafe.Pointer, i int) rowF32 {
+	return archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(p, i*4)))
+}
+
+// rowSt stores v to the 8 floats starting i floats after p.
+func rowSt(v rowF32, p unsafe.Pointer, i int) {
+	v.Store((*[8]float32)(unsafe.Add(p, i*4)))
+}
+
+// rowLdI loads the 8 int32s starting i elements after p.
+func rowLdI(p unsafe.Pointer, i int) archsimd.Int32x8 {
+	return archsimd.LoadInt32x8((*[8]int32)(unsafe.Add(p, i*4)))
+}
+
+// rowStI stores v to the 8 int32s starting i elements after p.
+func rowStI(v archsimd.Int32x8, p unsafe.Pointer, i int) {
+	v.Store((*[8]int32)(unsafe.Add(p, i*4)))
+}
+
+// rowClear returns x with the lanes of m set to +0 (the bits cleared).
+func rowClear(x rowF32, m archsimd.Mask32x8) rowF32 {
+	return x.AsInt32x8().AndNot(m.ToInt32x8()).AsFloat32x8()
+}
+
+// rowFrom returns s[i:], or nil if s is nil (for the optional slices of
+// the generic tails).
+func rowFrom(s []float32, i int) []float32 {
+	if s == nil {
+		return nil
+	}
+	return s[i:]
+}
+
+// rowSpikes appends base+k for every set bit k of m, ascending, within
+// idx's capacity (see rowRoom).
+func rowSpikes(idx []int32, base int, m uint8) []int32 {
+	for ; m != 0; m &= m - 1 {
+		k := len(idx)
+		idx = idx[:k+1]
+		idx[k] = int32(base + bits.TrailingZeros8(m))
+	}
+	return idx
+}
+
+// rowRoom returns idx with room for n more elements: the vector loops
+// append spikes without a call (to append's growslice), across which
+// the compiler would spill and reload their pointers and constants.
+func rowRoom(idx []int32, n int) []int32 {
+	if cap(idx)-len(idx) < n {
+		idx = slices.Grow(idx, n)
+	}
+	return idx
+}
+
+// rowShift adds off to idx[from:], the indices that a generic tail
+// appended relative to its sub-slices.
+func rowShift(idx []int32, from, off int) {
+	for k := from; k < len(idx); k++ {
+		idx[k] += int32(off)
+	}
+}
+
+func blocksForwardRowAVX2(j int32, cur, vOut, v, alpha, post, beta, p, b []float32, mask, fired []int32, adapt bool, idx []int32) []int32 {
+	n := len(v)
+	cur, vOut, alpha, post, beta, p, b, mask, fired = cur[:n], vOut[:n], alpha[:n], post[:n], beta[:n], p[:n], b[:n], mask[:n], fired[:n]
+	pc, po, pv, pbeta, pm, pf := rowPtr(cur), rowPtr(vOut), rowPtr(v), rowPtr(beta), rowPtrI(mask), rowPtrI(fired)
+	pa, ppost, pp, pb := rowPtr(alpha), rowPtr(post), rowPtr(p), rowPtr(b)
+	jv := archsimd.BroadcastInt32x8(j)
+	one := archsimd.BroadcastFloat32x8(1)
+	var zi archsimd.Int32x8
+	idx = rowRoom(idx, n)
+	i := 0
+	if adapt {
+		for ; i+8 <= n; i += 8 {
+			c := rowClear(rowLd(pc, i), rowLdI(pm, i).Greater(jv)) // 0 where j < mask
+			vi := rowLd(pbeta, i).Mul(rowLd(pv, i)).Add(c)
+			rowSt(vi, pv, i)
+			rowSt(vi, po, i)
+			al, pi := rowLd(pa, i), rowLd(pp, i)
+			th := one.Add(rowLd(pb, i).Mul(al))
+			al = pi.Mul(al)
+			rowSt(al, pa, i)
+			f := rowLdI(pf, i)
+			open := f.Less(zi) // not fired yet in this block
+			ps := rowLd(ppost, i)
+			ps = ps.Merge(pi.Mul(ps), open) // p·post where fired >= 0
+			spike := vi.Greater(th).And(open)
+			rowSt(al.Add(one).Merge(ps, spike), ppost, i)
+			if m := spike.ToBits(); m != 0 {
+				rowStI(jv.Merge(f, spike), pf, i)
+				idx = rowSpikes(idx, i, m)
+			}
+		}
+	} else {
+		for ; i+8 <= n; i += 8 {
+			c := rowClear(rowLd(pc, i), rowLdI(pm, i).Greater(jv))
+			vi := rowLd(pbeta, i).Mul(rowLd(pv, i)).Add(c)
+			rowSt(vi, pv, i)
+			rowSt(vi, po, i)
+			f := rowLdI(pf, i)
+			spike := vi.Greater(one).And(f.Less(zi))
+			if m := spike.ToBits(); m != 0 {
+				rowStI(jv.Merge(f, spike), pf, i)
+				idx = rowSpikes(idx, i, m)
+			}
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+	if i < n {
+		k := len(idx)
+		idx = blocksForwardRowGeneric(j, cur[i:], vOut[i:], v[i:], alpha[i:], post[i:], beta[i:], p[i:], b[i:], mask[i:], fired[i:], adapt, idx)
+		rowShift(idx, k, i)
+	}
+	return idx
+}
+
+func standardForwardRowAVX2(cur, vOut, u, a, beta, p, b []float32, refr []int32, arp int32, adapt bool, idx []int32) []int32 {
+	n := len(u)
+	cur, vOut, a, beta, p, b, refr = cur[:n], vOut[:n], a[:n], beta[:n], p[:n], b[:n], refr[:n]
+	pc, po, pu, pa, pbeta, pp, pb, pr := rowPtr(cur), rowPtr(vOut), rowPtr(u), rowPtr(a), rowPtr(beta), rowPtr(p), rowPtr(b), rowPtrI(refr)
+	arpv := archsimd.BroadcastInt32x8(arp)
+	one := archsimd.BroadcastFloat32x8(1)
+	var zi archsimd.Int32x8
+	idx = rowRoom(idx, n)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		r := rowLdI(pr, i)
+		rm := r.Greater(zi)
+		bu := rowLd(pbeta, i).Mul(rowLd(pu, i))
+		v := bu.Merge(bu.Add(rowLd(pc, i)), rm) // beta·u, + cur unless refractory
+		r = r.Add(rm.ToInt32x8())               // refr-- where refractory (the mask is -1)
+		rowSt(v, po, i)
+		th := one
+		var av rowF32
+		if adapt {
+			av = rowLd(pa, i)
+			th = one.Add(rowLd(pb, i).Mul(av))
+			av = rowLd(pp, i).Mul(av)
+		}
+		spike := v.Greater(th)
+		rowSt(rowClear(v, spike), pu, i)
+		m := spike.ToBits()
+		if m != 0 {
+			r = arpv.Merge(r, spike)
+			if adapt {
+				av = av.Add(one).Merge(av, spike)
+			}
+		}
+		rowStI(r, pr, i)
+		if adapt {
+			rowSt(av, pa, i)
+		}
+		if m != 0 {
+			idx = rowSpikes(idx, i, m)
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+	if i < n {
+		k := len(idx)
+		idx = standardForwardRowGeneric(cur[i:], vOut[i:], u[i:], a[i:], beta[i:], p[i:], b[i:], refr[i:], arp, adapt, idx)
+		rowShift(idx, k, i)
+	}
+	return idx
+}
+
+func gapRowAVX2(x, v, a, b []float32, adapt bool) {
+	n := len(x)
+	v = v[:n]
+	px, pv := rowPtr(x), rowPtr(v)
+	one := archsimd.BroadcastFloat32x8(1)
+	i := 0
+	if !adapt {
+		for ; i+8 <= n; i += 8 {
+			rowSt(rowLd(pv, i).Sub(one), px, i)
+		}
+	} else {
+		a, b = a[:n], b[:n]
+		pa, pb := rowPtr(a), rowPtr(b)
+		for ; i+8 <= n; i += 8 {
+			rowSt(rowLd(pv, i).Sub(one.Add(rowLd(pb, i).Mul(rowLd(pa, i)))), px, i)
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+	if i < n {
+		gapRowGeneric(x[i:], v[i:], rowFrom(a, i), rowFrom(b, i), adapt)
+	}
+}
+
+func blocksCarryRowAVX2(accP, gs, gAlpha, gBeta, alpha, carry, p []float32, detach bool) {
+	n := len(accP)
+	gs, gAlpha, gBeta, alpha, carry, p = gs[:n], gAlpha[:n], gBeta[:n], alpha[:n], carry[:n], p[:n]
+	pacc, pgs, pga, pgb, pa, pc, pp := rowPtr(accP), rowPtr(gs), rowPtr(gAlpha), rowPtr(gBeta), rowPtr(alpha), rowPtr(carry), rowPtr(p)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		ga, gb := rowLd(pga, i), rowLd(pgb, i)
+		rowSt(rowLd(pacc, i).Add(ga.Mul(rowLd(pa, i)).Add(gb.Mul(rowLd(pc, i)))), pacc, i)
+		if !detach {
+			rowSt(rowLd(pgs, i).Add(gb), pgs, i)
+		}
+		pi := rowLd(pp, i)
+		rowSt(ga.Mul(pi), pga, i)
+		rowSt(gb.Mul(pi), pgb, i)
+	}
+	archsimd.ClearAVXUpperBits()
+	if i < n {
+		blocksCarryRowGeneric(accP[i:], gs[i:], gAlpha[i:], gBeta[i:], alpha[i:], carry[i:], p[i:], detach)
+	}
+}
+
+func blocksSpikeRowAVX2(sg, gs, g1, g2 []float32) {
+	n := len(sg)
+	gs, g1, g2 = gs[:n], g1[:n], g2[:n]
+	psg, pgs, pg1, pg2 := rowPtr(sg), rowPtr(gs), rowPtr(g1), rowPtr(g2)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		a := rowLd(pg1, i).Add(rowLd(pgs, i))
+		c := rowLd(pg2, i).Add(a)
+		rowSt(a, pg1, i)
+		rowSt(c, pg2, i)
+		rowSt(rowLd(psg, i).Mul(c), psg, i)
+	}
+	archsimd.ClearAVXUpperBits()
+	if i < n {
+		blocksSpikeRowGeneric(sg[i:], gs[i:], g1[i:], g2[i:])
+	}
+}
+
+func thresholdRowAVX2(accB, ga, gx, a, b []float32) {
+	n := len(accB)
+	ga, gx, a, b = ga[:n], gx[:n], a[:n], b[:n]
+	pacc, pga, pgx, pa, pb := rowPtr(accB), rowPtr(ga), rowPtr(gx), rowPtr(a), rowPtr(b)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		g := rowLd(pgx, i)
+		rowSt(rowLd(pacc, i).Sub(g.Mul(rowLd(pa, i))), pacc, i)
+		rowSt(rowLd(pga, i).Sub(g.Mul(rowLd(pb, i))), pga, i)
+	}
+	archsimd.ClearAVXUpperBits()
+	if i < n {
+		thresholdRowGeneric(accB[i:], ga[i:], gx[i:], a[i:], b[i:])
+	}
+}
+
+func blocksMembraneRowAVX2(j int32, gI, accBeta, gNext, gx, vPrev, beta []float32, mask, gate []int32) {
+	n := len(gI)
+	accBeta, gNext, gx, beta, mask = accBeta[:n], gNext[:n], gx[:n], beta[:n], mask[:n]
+	pgI, pacc, pgn, pgx, pbeta, pm := rowPtr(gI), rowPtr(accBeta), rowPtr(gNext), rowPtr(gx), rowPtr(beta), rowPtrI(mask)
+	jv := archsimd.BroadcastInt32x8(j)
+	var zi archsimd.Int32x8
+	i := 0
+	switch {
+	case vPrev == nil:
+		for ; i+8 <= n; i += 8 {
+			gv := rowLd(pgx, i).Add(rowLd(pgn, i))
+			rowSt(rowClear(gv, rowLdI(pm, i).Greater(jv)), pgI, i) // 0 where j < mask
+			rowSt(rowLd(pbeta, i).Mul(gv), pgn, i)
+		}
+	case gate == nil:
+		pvp := rowPtr(vPrev[:n])
+		for ; i+8 <= n; i += 8 {
+			gv := rowLd(pgx, i).Add(rowLd(pgn, i))
+			rowSt(rowClear(gv, rowLdI(pm, i).Greater(jv)), pgI, i)
+			rowSt(rowLd(pacc, i).Add(gv.Mul(rowLd(pvp, i))), pacc, i)
+			rowSt(rowLd(pbeta, i).Mul(gv), pgn, i)
+		}
+	default:
+		pvp, pgt := rowPtr(vPrev[:n]), rowPtrI(gate[:n])
+		for ; i+8 <= n; i += 8 {
+			gv := rowLd(pgx, i).Add(rowLd(pgn, i))
+			rowSt(rowClear(gv, rowLdI(pm, i).Greater(jv)), pgI, i)
+			acc := rowLd(pacc, i)
+			rowSt(acc.Add(gv.Mul(rowLd(pvp, i))).Merge(acc, rowLdI(pgt, i).Less(zi)), pacc, i)
+			rowSt(rowLd(pbeta, i).Mul(gv), pgn, i)
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+	if i < n {
+		var gt []int32
+		if gate != nil {
+			gt = gate[i:]
+		}
+		blocksMembraneRowGeneric(j, gI[i:], accBeta[i:], gNext[i:], gx[i:], rowFrom(vPrev, i), beta[i:], mask[i:], gt)
+	}
+}
+
+func standardBackwardRowAVX2(gI, accBeta, accP, accB, gU, ga, sg, gs, v, vPrev, aPrev, spike, spikePrev, open, beta, p, b []float32, detach bool) {
+	n := len(gI)
+	accBeta, accP, accB, gU, ga, sg, gs, v, spike, open, beta, p, b = accBeta[:n], accP[:n], accB[:n], gU[:n], ga[:n], sg[:n], gs[:n], v[:n], spike[:n], open[:n], beta[:n], p[:n], b[:n]
+	pgI, pab, pap, paB, pgU, pga, psg, pgs, pv := rowPtr(gI), rowPtr(accBeta), rowPtr(accP), rowPtr(accB), rowPtr(gU), rowPtr(ga), rowPtr(sg), rowPtr(gs), rowPtr(v)
+	pspike, popen, pbeta, pp, pb := rowPtr(spike), rowPtr(open), rowPtr(beta), rowPtr(p), rowPtr(b)
+	hasV, hasA := vPrev != nil, aPrev != nil
+	var pvp, psp, paPrev unsafe.Pointer
+	if hasV {
+		pvp, psp = rowPtr(vPrev[:n]), rowPtr(spikePrev[:n])
+	}
+	if hasA {
+		paPrev = rowPtr(aPrev[:n])
+	}
+	var zero rowF32
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		gu, gav := rowLd(pgU, i), rowLd(pga, i)
+		g := rowLd(pgs, i).Add(gav)
+		if !detach {
+			g = g.Sub(rowLd(pv, i).Mul(gu))
+		}
+		gx := rowLd(psg, i).Mul(g)
+		gv := gx.Add(gu).Merge(gx, rowLd(pspike, i).Equal(zero)) // + gU where spike == 0
+		if hasA {
+			ap := rowLd(paPrev, i)
+			rowSt(rowLd(paB, i).Sub(gx.Mul(ap)), paB, i)
+			rowSt(rowLd(pap, i).Add(gav.Mul(ap)), pap, i)
+			rowSt(rowLd(pp, i).Mul(gav).Sub(gx.Mul(rowLd(pb, i))), pga, i)
+		}
+		rowSt(rowClear(gv, rowLd(popen, i).Equal(zero)), pgI, i) // 0 where open == 0
+		if hasV {
+			acc := rowLd(pab, i)
+			rowSt(acc.Add(gv.Mul(rowLd(pvp, i))).Merge(acc, rowLd(psp, i).Equal(zero)), pab, i)
+		}
+		rowSt(rowLd(pbeta, i).Mul(gv), pgU, i)
+	}
+	archsimd.ClearAVXUpperBits()
+	if i < n {
+		var sp []float32
+		if hasV {
+			sp = spikePrev[i:]
+		}
+		standardBackwardRowGeneric(gI[i:], accBeta[i:], accP[i:], accB[i:], gU[i:], ga[i:], sg[i:], gs[i:], v[i:], rowFrom(vPrev, i), rowFrom(aPrev, i),
+			spike[i:], sp, open[i:], beta[i:], p[i:], b[i:], detach)
+	}
+}

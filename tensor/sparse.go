@@ -104,9 +104,9 @@ func (s *Sparse) buildColumns() {
 	}
 }
 
-// Dense returns the dense form of s.
+// Dense returns the dense form of s, in a buffer from the pool (see [Get]).
 func (s *Sparse) Dense() Batch {
-	x := New(s.B, s.T, s.N)
+	x := Get(s.B, s.T, s.N)
 	for r := 0; r < s.B*s.T; r++ {
 		for k := s.RowPtr[r]; k < s.RowPtr[r+1]; k++ {
 			v := float32(1)

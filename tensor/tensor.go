@@ -1,9 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Batch is a dense float32 array of shape [B][T][N]: B samples, T time
 // steps, N channels. Element (b, t, n) is Data[(b*T+t)*N+n].
@@ -42,7 +39,7 @@ func (x Batch) Check(what string) error {
 		return fmt.Errorf("%s: shape [%d %d %d] needs %d values, have %d", what, x.B, x.T, x.N, x.B*x.T*x.N, len(x.Data))
 	}
 	for i, v := range x.Data {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		if v-v != 0 { // only NaN and ±Inf
 			n := i % x.N
 			t := (i / x.N) % x.T
 			b := i / (x.N * x.T)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/blocks-snn/blocks/bench"
@@ -63,7 +64,9 @@ func runDemo(args []string, stdout io.Writer) error {
 			return err
 		}
 		end := time.Now()
-		r := result{spikes: p.Output, grads: g, fwd: mid.Sub(start), bwd: end.Sub(mid)}
+		out := p.Output
+		out.Data = slices.Clone(out.Data) // p.Release recycles p.Output
+		r := result{spikes: out, grads: g, fwd: mid.Sub(start), bwd: end.Sub(mid)}
 		for _, v := range r.spikes.Data {
 			if v != 0 {
 				r.spikeCount++
