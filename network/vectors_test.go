@@ -22,7 +22,7 @@ type designVector struct {
 	method sim.Method
 	net    *Network
 	input  tensor.Batch
-	spikes []tensor.Batch        // per layer, [B][T][N]
+	spikes []tensor.Batch         // per layer, [B][T][N]
 	grads  []map[string][]float32 // per layer, by reference name
 }
 
