@@ -58,15 +58,7 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 			copy(alpha, aStart[k*n:(k+1)*n])
 			clear(carry[:n])
 			for j := 1; j < nj; j++ {
-				a0, a1 := alpha[(j-1)*n:j*n], alpha[j*n:(j+1)*n]
-				c0, c1 := carry[(j-1)*n:j*n], carry[j*n:(j+1)*n]
-				for i := range n {
-					a1[i] = p[i] * a0[i]
-					c1[i] = p[i] * c0[i]
-					if fk[i] == int32(j-1) {
-						c1[i] = 1
-					}
-				}
+				adaptRow(alpha[j*n:(j+1)*n], carry[j*n:(j+1)*n], alpha[(j-1)*n:j*n], carry[(j-1)*n:j*n], p, fk, int32(j))
 			}
 			copy(gBeta, gAlpha) // a[end of block] = α[L] + β[L]
 		}

@@ -94,6 +94,23 @@ func gapRowGeneric(x, v, a, b []float32, adapt bool) {
 	}
 }
 
+// adaptRow steps the blocks simulator's adaptation recursions forward
+// from position j-1 to j of a block: α[j] = p·α[j-1], and β[j] = 1 where
+// the neuron fired at j-1, else p·β[j-1] (β[j] = p·β[j-1] + s[j-1], with
+// β[j-1] = 0 up to the firing position).
+func adaptRowGeneric(alpha, carry, alphaPrev, carryPrev, p []float32, fired []int32, j int32) {
+	n := len(alpha)
+	carry, alphaPrev, carryPrev, p, fired = carry[:n], alphaPrev[:n], carryPrev[:n], p[:n], fired[:n]
+	for i := range n {
+		alpha[i] = p[i] * alphaPrev[i]
+		if fired[i] == j-1 {
+			carry[i] = 1
+		} else {
+			carry[i] = p[i] * carryPrev[i]
+		}
+	}
+}
+
 // blocksCarryRow steps the backward pass of the block's adaptation
 // recursions α[j+1] = p·α[j] and β[j+1] = p·β[j] + s[j] from position j+1
 // to j: accP += gα·α[j] + gβ·β[j]; without detach gs += gβ (the spike's

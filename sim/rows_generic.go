@@ -6,6 +6,7 @@ var (
 	blocksForwardRow    = blocksForwardRowGeneric
 	standardForwardRow  = standardForwardRowGeneric
 	gapRow              = gapRowGeneric
+	adaptRow            = adaptRowGeneric
 	blocksCarryRow      = blocksCarryRowGeneric
 	blocksSpikeRow      = blocksSpikeRowGeneric
 	thresholdRow        = thresholdRowGeneric

@@ -19,7 +19,12 @@ import (
 // Go), and a select (blend) where the generic code branches, so that the
 // results are bitwise identical. Where the generic code leaves a value
 // unchanged the kernel stores the old value back, and where it stores a
-// constant 0 the kernel clears the lane's bits (+0).
+// constant 0 the kernel clears the lane's bits (+0). (The one thing left
+// open is which of two NaN operands with different bits an operation
+// passes on: x86 takes the first, and which operand that is in the scalar
+// code is up to the compiler's register allocation. Every NaN result is a
+// NaN in both, and with only the NaN that x86 itself produces,
+// 0xffc00000, the bits agree too; see rows_simd_test.go.)
 //
 // The vector loop handles 8 neurons at a time; the last n mod 8 run the
 // generic kernel on the remaining sub-slices (with the spike indices
@@ -42,6 +47,7 @@ var (
 	blocksForwardRow    = pickRow(blocksForwardRowAVX2, blocksForwardRowGeneric)
 	standardForwardRow  = pickRow(standardForwardRowAVX2, standardForwardRowGeneric)
 	gapRow              = pickRow(gapRowAVX2, gapRowGeneric)
+	adaptRow            = pickRow(adaptRowAVX2, adaptRowGeneric)
 	blocksCarryRow      = pickRow(blocksCarryRowAVX2, blocksCarryRowGeneric)
 	blocksSpikeRow      = pickRow(blocksSpikeRowAVX2, blocksSpikeRowGeneric)
 	thresholdRow        = pickRow(thresholdRowAVX2, thresholdRowGeneric)
@@ -249,6 +255,25 @@ func gapRowAVX2(x, v, a, b []float32, adapt bool) {
 	archsimd.ClearAVXUpperBits()
 	if i < n {
 		gapRowGeneric(x[i:], v[i:], rowFrom(a, i), rowFrom(b, i), adapt)
+	}
+}
+
+func adaptRowAVX2(alpha, carry, alphaPrev, carryPrev, p []float32, fired []int32, j int32) {
+	n := len(alpha)
+	carry, alphaPrev, carryPrev, p, fired = carry[:n], alphaPrev[:n], carryPrev[:n], p[:n], fired[:n]
+	pa, pc, pap, pcp, pp, pf := rowPtr(alpha), rowPtr(carry), rowPtr(alphaPrev), rowPtr(carryPrev), rowPtr(p), rowPtrI(fired)
+	one := archsimd.BroadcastFloat32x8(1)
+	jPrev := archsimd.BroadcastInt32x8(j - 1)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		pv := rowLd(pp, i)
+		rowSt(pv.Mul(rowLd(pap, i)), pa, i)
+		justFired := rowLdI(pf, i).Equal(jPrev)
+		rowSt(one.Merge(pv.Mul(rowLd(pcp, i)), justFired), pc, i)
+	}
+	archsimd.ClearAVXUpperBits()
+	if i < n {
+		adaptRowGeneric(alpha[i:], carry[i:], alphaPrev[i:], carryPrev[i:], p[i:], fired[i:], j)
 	}
 }
 

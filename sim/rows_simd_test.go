@@ -280,6 +280,26 @@ func TestGapRowAVX2(t *testing.T) {
 	})
 }
 
+func TestAdaptRowAVX2(t *testing.T) {
+	var j int32
+	checkRows(t, "adaptRow", func(g *rowGen, n int) (rowState, string) {
+		j = int32(1 + g.rng.IntN(40))
+		f := g.floats
+		// alpha, carry, alphaPrev, carryPrev, p; fired
+		return rowState{
+			f: [][]float32{f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.rate)},
+			i: [][]int32{g.ints(n, j-1)},
+		}, fmtFlags("j", j)
+	}, func(fast bool, s *rowState) {
+		fn := adaptRowGeneric
+		if fast {
+			fn = adaptRowAVX2
+		}
+		x := s.f
+		fn(x[0], x[1], x[2], x[3], x[4], s.i[0], j)
+	})
+}
+
 func TestBlocksCarryRowAVX2(t *testing.T) {
 	var detach bool
 	checkRows(t, "blocksCarryRow", func(g *rowGen, n int) (rowState, string) {
@@ -391,6 +411,7 @@ func TestRowsDispatch(t *testing.T) {
 		{"blocksForwardRow", blocksForwardRow, blocksForwardRowAVX2},
 		{"standardForwardRow", standardForwardRow, standardForwardRowAVX2},
 		{"gapRow", gapRow, gapRowAVX2},
+		{"adaptRow", adaptRow, adaptRowAVX2},
 		{"blocksCarryRow", blocksCarryRow, blocksCarryRowAVX2},
 		{"blocksSpikeRow", blocksSpikeRow, blocksSpikeRowAVX2},
 		{"thresholdRow", thresholdRow, thresholdRowAVX2},
