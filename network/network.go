@@ -79,8 +79,8 @@ func (net *Network) ForwardSparse(x *tensor.Sparse, m sim.Method) (*Pass, error)
 	if err := net.Validate(); err != nil {
 		return nil, err
 	}
-	if x.B <= 0 || x.T <= 0 {
-		return nil, fmt.Errorf("network: empty input [batch %d, time %d]", x.B, x.T)
+	if err := x.Check("network: input"); err != nil {
+		return nil, err
 	}
 	if x.N != net.Inputs() {
 		return nil, fmt.Errorf("network: input has %d channels, the network takes %d", x.N, net.Inputs())
@@ -93,7 +93,7 @@ func (net *Network) ForwardSparse(x *tensor.Sparse, m sim.Method) (*Pass, error)
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
 		cur := project(in, l.W, l.Bias, l.NOut)
-		tr, err := sim.Forward(m, sl, cur)
+		tr, err := sim.ForwardFinite(m, sl, cur) // inputs and weights are checked
 		if err != nil {
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}

@@ -115,6 +115,16 @@ func Forward(m Method, l *Layer, cur tensor.Batch) (*Trace, error) {
 	if err := cur.Check("sim: input current"); err != nil {
 		return nil, err
 	}
+	return ForwardFinite(m, l, cur)
+}
+
+// ForwardFinite is Forward for a current already known to be finite (it
+// checks the shape only): package network uses it, having checked the
+// inputs and weights the current is made of.
+func ForwardFinite(m Method, l *Layer, cur tensor.Batch) (*Trace, error) {
+	if cur.B <= 0 || cur.T <= 0 || len(cur.Data) != cur.B*cur.T*cur.N {
+		return nil, fmt.Errorf("sim: input current has shape [%d %d %d] and %d values", cur.B, cur.T, cur.N, len(cur.Data))
+	}
 	if cur.N != l.N {
 		return nil, fmt.Errorf("sim: input current has %d channels, layer has %d neurons", cur.N, l.N)
 	}

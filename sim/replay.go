@@ -7,16 +7,17 @@ import "github.com/blocks-snn/blocks/tensor"
 // indicator s[t], the refractory gate g[t] (1: input open; both 0 or 1)
 // and the adaptation a[t-1] that sets θ[t] (nil without adaptation), each
 // [T][N]. It repeats the forward's arithmetic, so the values are bitwise
-// the same.
+// the same. The slices come from the tensor pool; give them back with
+// releaseAll.
 func (tr *Trace) replayStandard(b int) (spike, open, aPrev []float32) {
 	l := tr.Layer
 	n, nt := l.N, tr.V.T
 	cfg := l.Neuron
 	ev := sampleSpikes(tr.Spikes, b)
-	spike = make([]float32, nt*n)
-	open = make([]float32, nt*n)
+	spike = tensor.Get(1, nt, n).Data
+	open = tensor.Get(1, nt, n).Data
 	if cfg.Adapt {
-		aPrev = make([]float32, nt*n)
+		aPrev = tensor.GetDirty(1, nt, n).Data // every element is written
 	}
 	refr := make([]int32, n)
 	a := make([]float32, n)
@@ -44,6 +45,13 @@ func (tr *Trace) replayStandard(b int) (spike, open, aPrev []float32) {
 		}
 	}
 	return spike, open, aPrev
+}
+
+// releaseAll gives buffers from the tensor pool back (nil ones are skipped).
+func releaseAll(bufs ...[]float32) {
+	for _, b := range bufs {
+		tensor.Release(tensor.Batch{Data: b})
+	}
 }
 
 // blockCarry returns sample b's block carry saved by the forward pass:
@@ -77,10 +85,11 @@ func (tr *Trace) Threshold() tensor.Batch {
 	for b := range th.B {
 		out := th.Sample(b)
 		if tr.Method == Standard {
-			_, _, aPrev := tr.replayStandard(b)
+			spike, open, aPrev := tr.replayStandard(b)
 			for k, a := range aPrev {
 				out[k] = 1 + l.B[k%n]*a
 			}
+			releaseAll(spike, open, aPrev)
 			continue
 		}
 		_, aStart := tr.blockCarry(b)

@@ -18,6 +18,7 @@ func (tr *Trace) standardBackward(b int, gS, gI []float32, acc *neuronGrads) {
 	beta, p, bb := l.Beta[:n], l.P[:n], l.B[:n]
 
 	spike, open, aPrevAll := tr.replayStandard(b)
+	defer releaseAll(spike, open, aPrevAll)
 
 	rows := allRows(n)
 	gU := make([]float32, n)

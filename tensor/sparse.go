@@ -1,5 +1,7 @@
 package tensor
 
+import "fmt"
+
 // Sparse holds the non-zero elements of a [Batch] twice: by row (per sample
 // and step: which channels are active) for forward projections, and by
 // column within each sample (per channel: at which steps it is active) for
@@ -126,4 +128,43 @@ func SparseFromRows(b, t, n int, rowPtr, rowIdx []int32, vals []float32) *Sparse
 	s := &Sparse{B: b, T: t, N: n, RowPtr: rowPtr, RowIdx: rowIdx, Vals: vals}
 	s.buildColumns()
 	return s
+}
+
+// Check reports an error naming what if s is not a consistent sparse
+// tensor: a non-empty shape, row pointers that start at 0, never decrease
+// and end at the number of events, channel indices inside [0, N), finite
+// values, and a column form of the same size.
+func (s *Sparse) Check(what string) error {
+	if s.B <= 0 || s.T <= 0 || s.N <= 0 {
+		return fmt.Errorf("%s: empty shape [batch %d, time %d, channels %d]", what, s.B, s.T, s.N)
+	}
+	rows := s.B * s.T
+	if len(s.RowPtr) != rows+1 || s.RowPtr[0] != 0 || int(s.RowPtr[rows]) != len(s.RowIdx) {
+		return fmt.Errorf("%s: row pointers do not match shape [%d %d %d] and %d events", what, s.B, s.T, s.N, len(s.RowIdx))
+	}
+	if s.Vals != nil && len(s.Vals) != len(s.RowIdx) {
+		return fmt.Errorf("%s: %d values for %d events", what, len(s.Vals), len(s.RowIdx))
+	}
+	for r := range rows {
+		if s.RowPtr[r+1] < s.RowPtr[r] {
+			return fmt.Errorf("%s: row pointers decrease at row %d", what, r)
+		}
+	}
+	n := int32(s.N)
+	for k, c := range s.RowIdx {
+		if c < 0 || c >= n {
+			return fmt.Errorf("%s: event %d has channel %d, outside 0…%d", what, k, c, n-1)
+		}
+	}
+	if s.Vals != nil && !allFinite(s.Vals) {
+		for k, v := range s.Vals {
+			if v-v != 0 {
+				return fmt.Errorf("%s: event %d has non-finite value %v", what, k, v)
+			}
+		}
+	}
+	if len(s.ColPtr) != s.B*s.N+1 || len(s.ColIdx) != len(s.RowIdx) || (s.Vals != nil) != (s.ColVals != nil) {
+		return fmt.Errorf("%s: column form does not match the row form", what)
+	}
+	return nil
 }

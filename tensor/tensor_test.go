@@ -84,3 +84,29 @@ func TestPool(t *testing.T) {
 		t.Fatalf("Get returned shape [%d %d %d] with %d values", y.B, y.T, y.N, len(y.Data))
 	}
 }
+
+func TestSparseCheck(t *testing.T) {
+	x := New(2, 3, 4)
+	x.Data[5], x.Data[20] = 1, 0.5
+	if err := SparseOf(x).Check("x"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		spoil func(s *Sparse)
+		want  string
+	}{
+		{"channel out of range", func(s *Sparse) { s.RowIdx[0] = 4 }, "event 0 has channel 4, outside 0…3"},
+		{"negative channel", func(s *Sparse) { s.RowIdx[1] = -1 }, "event 1 has channel -1"},
+		{"NaN value", func(s *Sparse) { s.Vals[1] = float32(math.NaN()) }, "event 1 has non-finite value NaN"},
+		{"short row pointers", func(s *Sparse) { s.RowPtr = s.RowPtr[:3] }, "row pointers do not match"},
+		{"decreasing pointers", func(s *Sparse) { s.RowPtr[2], s.RowPtr[3] = 2, 1 }, "decrease"},
+		{"empty", func(s *Sparse) { s.B = 0 }, "empty shape"},
+	} {
+		s := SparseOf(x)
+		c.spoil(s)
+		if err := s.Check("x"); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+	}
+}
