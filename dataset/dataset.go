@@ -4,6 +4,11 @@
 // download — and assembles shuffled mini-batches as sparse tensors for
 // package network. Samples stay in event form: no dataset is ever held
 // dense in memory.
+//
+// [Load] opens a dataset by name ([Names]); [OpenSHD], [LoadNMNIST],
+// [LoadMNIST] and [GenerateRandman] give finer control. The datasets here
+// are safe for concurrent use: Sample may be called from several
+// goroutines, for example to prepare the next batch during training.
 package dataset
 
 import (

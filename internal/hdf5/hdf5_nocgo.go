@@ -15,8 +15,9 @@ func Open(name string) (*File, error) {
 	return nil, fmt.Errorf("%s: %w", name, ErrNoCgo)
 }
 
-func (f *File) Name() string { return f.name }
-func (f *File) Close() error { return nil }
+func (f *File) Name() string     { return f.name }
+func (f *File) Close() error     { return nil }
+func (f *File) OpenObjects() int { return -1 }
 func (f *File) Info(path string) (Info, error) {
 	return Info{}, fmt.Errorf("%s: %w", f.name, ErrNoCgo)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/blocks-snn/blocks/internal/hdf5"
@@ -119,6 +120,9 @@ func TestReadH5py(t *testing.T) {
 		if _, _, err := f.ReadVLenFloat64("spikes/times", 4, 3); err == nil || !strings.Contains(err.Error(), "out of range") {
 			t.Errorf("rows past the end: %v", err)
 		}
+		if n := f.OpenObjects(); n != 1 {
+			t.Errorf("%s: %d objects open after reads, want 1 (the file)", c.file, n)
+		}
 		if err := f.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -213,6 +217,9 @@ func TestRoundTrip(t *testing.T) {
 	if _, _, err := f.ReadVLenFloat64("flat/f32", 0, 1); err == nil || !strings.Contains(err.Error(), "variable-length") {
 		t.Errorf("vlen read of a flat dataset: %v", err)
 	}
+	if n := f.OpenObjects(); n != 1 {
+		t.Errorf("%d objects open after reads and failures, want 1", n)
+	}
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -248,5 +255,59 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("truncated file: %v", err)
 	} else {
 		t.Log(err)
+	}
+}
+
+// Files and one File may be used from several goroutines.
+func TestConcurrent(t *testing.T) {
+	needCgo(t)
+	name := filepath.Join("..", "..", "testdata", "formats", "shd_tiny_float16.h5")
+	shared, err := hdf5.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shared.Close()
+	_, want, err := shared.ReadVLenFloat64("spikes/times", 0, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := range 8 {
+		wg.Go(func() {
+			f := shared
+			if g%2 == 1 {
+				own, err := hdf5.Open(name)
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer own.Close()
+				f = own
+			}
+			for range 50 {
+				_, got, err := f.ReadVLenFloat64("spikes/times", 0, 6)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(got) != len(want) || got[len(got)-1] != want[len(want)-1] {
+					errs <- errors.New("different data")
+					return
+				}
+				if _, err := f.ReadFloat64("no/such"); err == nil {
+					errs <- errors.New("no error for a missing dataset")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := shared.OpenObjects(); n != 1 {
+		t.Errorf("%d objects open, want 1", n)
 	}
 }
