@@ -100,7 +100,8 @@ func Step(net *network.Network, x *tensor.Sparse, m sim.Method) (Timing, error) 
 	defer p.Release()
 	// dL/ds = 1 for L = Σ s: the loss gradient is an input of the backward
 	// pass, made outside the timed region (autograd's is a free broadcast).
-	g := tensor.GetDirty(p.Output.B, p.Output.T, p.Output.N)
+	o := p.Output()
+	g := tensor.GetDirty(o.B, o.T, o.N)
 	defer tensor.Release(g)
 	for i := range g.Data {
 		g.Data[i] = 1

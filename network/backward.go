@@ -24,12 +24,12 @@ type Grads struct {
 }
 
 // Backward returns the gradients of a loss L given gOut = dL/dOutput, the
-// gradient with respect to p.Output (a vector-Jacobian product). With
+// gradient with respect to p.Output() (a vector-Jacobian product). With
 // inputGrad it also returns dL/dx.
 func (p *Pass) Backward(gOut tensor.Batch, inputGrad bool) (*Grads, error) {
-	o := p.Output
-	if gOut.B != o.B || gOut.T != o.T || gOut.N != o.N || len(gOut.Data) != len(o.Data) {
-		return nil, fmt.Errorf("network: output gradient has shape [%d %d %d], the output is [%d %d %d]", gOut.B, gOut.T, gOut.N, o.B, o.T, o.N)
+	ob, ot, on := p.outputShape()
+	if gOut.B != ob || gOut.T != ot || gOut.N != on || len(gOut.Data) != ob*ot*on {
+		return nil, fmt.Errorf("network: output gradient has shape [%d %d %d], the output is [%d %d %d]", gOut.B, gOut.T, gOut.N, ob, ot, on)
 	}
 	if err := gOut.Check("network: output gradient"); err != nil {
 		return nil, err
@@ -39,7 +39,7 @@ func (p *Pass) Backward(gOut tensor.Batch, inputGrad bool) (*Grads, error) {
 	last := len(net.Layers) - 1
 	gS := gOut
 	if r := net.Readout; r != nil {
-		rg, gs := r.backward(p.traces[last].Spikes, o, gOut)
+		rg, gs := r.backward(p.traces[last].Spikes, p.out, gOut)
 		g.Readout, gS = &rg, gs
 	}
 	for li := last; li >= 0; li-- {
@@ -84,14 +84,15 @@ func (p *Pass) BackwardLogits(gLogits []float32, inputGrad bool) (*Grads, error)
 	if p.Logits == nil {
 		return nil, fmt.Errorf("network: the network has no readout, so no logits")
 	}
-	o := p.Output
-	if len(gLogits) != o.B*o.N {
-		return nil, fmt.Errorf("network: logit gradient has %d values, want %d×%d", len(gLogits), o.B, o.N)
+	ob, ot, on := p.outputShape()
+	if len(gLogits) != ob*on {
+		return nil, fmt.Errorf("network: logit gradient has %d values, want %d×%d", len(gLogits), ob, on)
 	}
-	gOut := tensor.New(o.B, o.T, o.N)
-	for b := range o.B {
-		for t := range o.T {
-			copy(gOut.Row(b, t), gLogits[b*o.N:(b+1)*o.N])
+	gOut := tensor.GetDirty(ob, ot, on)
+	defer tensor.Release(gOut)
+	for b := range ob {
+		for t := range ot {
+			copy(gOut.Row(b, t), gLogits[b*on:(b+1)*on])
 		}
 	}
 	return p.Backward(gOut, inputGrad)

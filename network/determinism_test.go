@@ -25,7 +25,7 @@ func TestThreadCountInvariance(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				o := p.Output
+				o := p.Output()
 				g, err := p.Backward(linspaceLoss(o.B, o.T, o.N), true)
 				if err != nil {
 					t.Fatal(err)

@@ -127,7 +127,7 @@ func gradCase(t *testing.T, name string, rc randomCase, m sim.Method) bool {
 			}
 		}
 	}
-	o := pass.Output
+	o := pass.Output()
 	gOut := tensor.New(o.B, o.T, o.N)
 	rng := rand.New(rand.NewPCG(uint64(len(x.Data)), 9))
 	for i := range gOut.Data {

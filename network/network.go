@@ -54,15 +54,29 @@ func (net *Network) Outputs() int {
 type Pass struct {
 	Net    *Network
 	Method sim.Method
-	// Output is the readout's O[t] ([B][T][Outputs]) or, without a
-	// readout, the last layer's spikes.
-	Output tensor.Batch
 	// Logits are Σ_t O[t], [B][Outputs], when the network has a readout.
 	Logits []float32
 
 	input  *tensor.Sparse
 	layers []*sim.Layer
 	traces []*sim.Trace
+	out    tensor.Batch // the readout's O[t], or the dense last spikes once asked for
+}
+
+// Output returns the network's output, [B][T][Outputs]: the readout's
+// O[t] or, without a readout, the last layer's spikes (made dense on the
+// first call).
+func (p *Pass) Output() tensor.Batch {
+	if p.out.Data == nil {
+		p.out = p.traces[len(p.traces)-1].Spikes.Dense()
+	}
+	return p.out
+}
+
+// outputShape returns the shape of Output without building it.
+func (p *Pass) outputShape() (b, t, n int) {
+	s := p.traces[len(p.traces)-1].Spikes
+	return s.B, s.T, p.Net.Outputs()
 }
 
 // Forward runs the network on x ([B][T][Inputs]) with the given simulator.
@@ -102,9 +116,7 @@ func (net *Network) ForwardSparse(x *tensor.Sparse, m sim.Method) (*Pass, error)
 		in = tr.Spikes
 	}
 	if net.Readout != nil {
-		p.Output, p.Logits = net.Readout.forward(in)
-	} else {
-		p.Output = in.Dense()
+		p.out, p.Logits = net.Readout.forward(in)
 	}
 	return p, nil
 }
@@ -116,8 +128,8 @@ func (p *Pass) Release() {
 	for _, tr := range p.traces {
 		tr.Release()
 	}
-	tensor.Release(p.Output)
-	p.traces, p.Output = nil, tensor.Batch{}
+	tensor.Release(p.out)
+	p.traces, p.out = nil, tensor.Batch{}
 }
 
 // Spikes returns layer l's output spikes, [B][T][neurons].

@@ -182,7 +182,7 @@ func TestDesignVectors(t *testing.T) {
 					}
 				}
 			}
-			o := pass.Output
+			o := pass.Output()
 			g, err := pass.Backward(linspaceLoss(o.B, o.T, o.N), false)
 			if err != nil {
 				t.Fatal(err)

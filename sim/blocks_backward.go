@@ -28,7 +28,7 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 	fired, aStart := tr.blockCarry(b)
 
 	rows := allRows(n)
-	gs := make([]float32, bl*n)    // gradient of the block's spikes
+	gsBuf := make([]float32, bl*n) // gradient of the block's spikes, without detach
 	alpha := make([]float32, bl*n) // α[j] of the block
 	carry := make([]float32, bl*n) // β[j] of the block
 	noMask := make([]int32, n)
@@ -44,9 +44,14 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 	for k := (nt+bl-1)/bl - 1; k >= 0; k-- {
 		t0 := k * bl
 		nj := min(bl, nt-t0)
-		copy(gs, gS[t0*n:(t0+nj)*n])
-		for j := range nj {
-			addRecurrentSpikeGrad(l, rows, gs[j*n:(j+1)*n], gI, t0+j, nt)
+		gs := gS[t0*n : (t0+nj)*n : (t0+nj)*n]
+		if !cfg.DetachSpikeGrad {
+			// Spikes pass gradient from the recurrent input and the
+			// carry too: work on a copy of the output's gradient.
+			gs = append(gsBuf[:0], gs...)
+			for j := range nj {
+				addRecurrentSpikeGrad(l, rows, gs[j*n:(j+1)*n], gI, t0+j, nt)
+			}
 		}
 		fk := fired[k*n : (k+1)*n]
 		mask := noMask

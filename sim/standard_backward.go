@@ -23,12 +23,15 @@ func (tr *Trace) standardBackward(b int, gS, gI []float32, acc *neuronGrads) {
 	rows := allRows(n)
 	gU := make([]float32, n)
 	ga := make([]float32, n)
-	gs := make([]float32, n)
+	gsBuf := make([]float32, n)
 	sg := make([]float32, n)
 	for t := nt - 1; t >= 0; t-- {
 		row := t * n
-		copy(gs, gS[row:row+n])
-		addRecurrentSpikeGrad(l, rows, gs, gI, t, nt)
+		gs := gS[row : row+n : row+n]
+		if !cfg.DetachSpikeGrad { // the recurrent input passes gradient to s[t] too
+			gs = append(gsBuf[:0], gs...)
+			addRecurrentSpikeGrad(l, rows, gs, gI, t, nt)
+		}
 		var vPrev, aPrev, spikePrev []float32
 		if t > 0 {
 			vPrev, spikePrev = vIn[row-n:row], spike[row-n:row]

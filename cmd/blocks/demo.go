@@ -59,13 +59,13 @@ func runDemo(args []string, stdout io.Writer) error {
 			return err
 		}
 		mid := time.Now()
-		g, err := p.Backward(ones(p.Output), false)
+		g, err := p.Backward(ones(p.Output()), false)
 		if err != nil {
 			return err
 		}
 		end := time.Now()
-		out := p.Output
-		out.Data = slices.Clone(out.Data) // p.Release recycles p.Output
+		out := p.Output()
+		out.Data = slices.Clone(out.Data) // p.Release recycles the output
 		r := result{spikes: out, grads: g, fwd: mid.Sub(start), bwd: end.Sub(mid)}
 		for _, v := range r.spikes.Data {
 			if v != 0 {
