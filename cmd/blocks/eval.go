@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime"
 
 	"github.com/blocks-snn/blocks/dataset"
 	"github.com/blocks-snn/blocks/model"
@@ -41,7 +40,7 @@ flags:
 	fs.StringVar(&cfg.Method, "method", "", "simulator: blocks or standard (default: the training run's, else blocks)")
 	split := fs.String("split", "test", "split to evaluate: test or train")
 	batch := fs.Int("batch", 0, "batch size (0: the training run's evaluation batch, else 64)")
-	threads := fs.Int("threads", 0, "worker threads, i.e. GOMAXPROCS (0: all cores); results do not depend on it")
+	threads := threadsFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,9 +55,14 @@ flags:
 	if *split != "test" && *split != "train" {
 		return fmt.Errorf("eval: --split must be test or train, got %q", *split)
 	}
-	if *batch < 0 || *threads < 0 {
-		return fmt.Errorf("eval: --batch and --threads must be >= 0")
+	if *batch < 0 {
+		return fmt.Errorf("eval: --batch must be >= 0, got %d", *batch)
 	}
+	restore, err := useThreads("eval", *threads)
+	if err != nil {
+		return err
+	}
+	defer restore()
 	net, err := model.Load(*modelPath)
 	if err != nil {
 		return fmt.Errorf("eval: --model: %w", err)
@@ -120,9 +124,6 @@ flags:
 	}
 	if err := checkDataDir(c.Dataset, c.Data); err != nil {
 		return fmt.Errorf("eval: %w", err)
-	}
-	if *threads > 0 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
 	}
 
 	s, err := loadSplit(&c)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -39,19 +38,18 @@ func runRun(args []string, stdout io.Writer) error {
 	method := fs.String("method", "blocks", "simulator: blocks or standard")
 	outPath := fs.String("out", "", "output file (.npz) for spikes.<layer> [batch, n_out, T] and gradients (required)")
 	gradPath := fs.String("out-grad", "", "optional gradient of a loss w.r.t. the last layer's spikes (.npy), [batch, n_out, T];\nadds grad.<layer>.<name> for every parameter and grad.input")
-	threads := fs.Int("threads", 0, "worker threads (0: all cores); results do not depend on it")
+	threads := threadsFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("run: unexpected argument %q", fs.Arg(0))
 	}
-	if *threads < 0 {
-		return fmt.Errorf("run: --threads must be >= 0, got %d", *threads)
+	restore, err := useThreads("run", *threads)
+	if err != nil {
+		return err
 	}
-	if *threads > 0 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
-	}
+	defer restore()
 	job, err := prepareRun(*modelPath, *inputPath, *method, *outPath, *gradPath)
 	if err != nil {
 		return fmt.Errorf("run: %w", err)

@@ -170,7 +170,7 @@ flags:
 	preset := fs.String("preset", "default", "starting configuration: "+strings.Join(train.Presets, " or "))
 	out := fs.String("out", "runs/train", "output `directory` for checkpoints, metrics and plots (created if needed)")
 	resume := fs.String("resume", "", "continue the run of this checkpoint (a `path`, or its directory)")
-	threads := fs.Int("threads", 0, "worker threads, i.e. GOMAXPROCS (0: all cores); results do not depend on it")
+	threads := threadsFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -179,9 +179,11 @@ flags:
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if *threads < 0 {
-		return fmt.Errorf("train: --threads must be >= 0, got %d", *threads)
+	restore, err := useThreads("train", *threads)
+	if err != nil {
+		return err
 	}
+	defer restore()
 
 	// Settle the configuration and check everything before any work.
 	var cfg train.Config
@@ -236,9 +238,6 @@ flags:
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("train: --out: %w", err)
-	}
-	if *threads > 0 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
 	}
 
 	split, err := loadSplit(&cfg)
