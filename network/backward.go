@@ -52,8 +52,7 @@ func (p *Pass) Backward(gOut tensor.Batch, inputGrad bool) (*Grads, error) {
 		if li > 0 {
 			in = p.traces[li-1].Spikes
 		}
-		lg := LayerGrads{Rec: sg.Rec, Beta: sg.Beta, P: sg.P, B: sg.B}
-		lg.W, lg.Bias = projectGrads(in, gI)
+		lg := LayerGrads{W: projectGrads(in, gI), Bias: sg.CurrentSum, Rec: sg.Rec, Beta: sg.Beta, P: sg.P, B: sg.B}
 		for i := range l.NOut {
 			_, d := neuron.ClampBeta(l.Beta[i])
 			lg.Beta[i] *= d

@@ -31,13 +31,13 @@ func project(x *tensor.Sparse, w, bias []float32, nOut int) tensor.Batch {
 	return cur
 }
 
-// projectGrads returns the gradients of project's weights ([nOut][N]) and
-// bias given gI, the gradient of its output. Each input channel's weight
+// projectGrads returns the gradient of project's weights ([nOut][N])
+// given gI, the gradient of its output. Each input channel's weight
 // column sums the gradient rows at its events, sample by sample in order,
 // whichever thread does it. A thread takes a contiguous range of channels
 // and walks the samples once, so each sample's gI rows are read into cache
 // once per thread.
-func projectGrads(x *tensor.Sparse, gI tensor.Batch) (gW, gBias []float32) {
+func projectGrads(x *tensor.Sparse, gI tensor.Batch) []float32 {
 	nOut := gI.N
 	gWT := make([]float32, x.N*nOut)
 	parallel.Split(x.N, func(lo, hi int) {
@@ -52,7 +52,7 @@ func projectGrads(x *tensor.Sparse, gI tensor.Batch) (gW, gBias []float32) {
 			}
 		}
 	})
-	return transpose(gWT, x.N, nOut), sumRows(gI)
+	return transpose(gWT, x.N, nOut)
 }
 
 // projectInputGrad returns gX[r] = Wᵀ·gI[r] for every row r, [B][T][nIn].
@@ -69,25 +69,6 @@ func projectInputGrad(gI tensor.Batch, w []float32, nIn int) tensor.Batch {
 		}
 	})
 	return gX
-}
-
-// sumRows returns the sum over all rows of x, [N], in row order by fixed
-// chunks.
-func sumRows(x tensor.Batch) []float32 {
-	rows := x.B * x.T
-	nc := (rows + rowChunk - 1) / rowChunk
-	parts := make([]float32, nc*x.N)
-	parallel.Chunks(rows, rowChunk, func(lo, hi int) {
-		part := parts[(lo/rowChunk)*x.N : (lo/rowChunk+1)*x.N]
-		for r := lo; r < hi; r++ {
-			vec.Add(part, x.Data[r*x.N:(r+1)*x.N])
-		}
-	})
-	s := make([]float32, x.N)
-	for c := range nc {
-		vec.Add(s, parts[c*x.N:(c+1)*x.N])
-	}
-	return s
 }
 
 // transpose returns the [cols][rows] transpose of the [rows][cols] matrix m.

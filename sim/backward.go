@@ -7,8 +7,8 @@ import (
 )
 
 // neuronGrads accumulates one sample's gradients of the per-neuron
-// parameters (effective values).
-type neuronGrads struct{ beta, p, b []float32 }
+// parameters (effective values), and the sum of its current gradients.
+type neuronGrads struct{ beta, p, b, current []float32 }
 
 // backward runs run for every sample in parallel, each into its own slice
 // of gI and its own partial gradients, then sums the partials in sample
@@ -19,15 +19,21 @@ func (tr *Trace) backward(gS tensor.Batch, run func(b int, gS, gI []float32, acc
 	gI := tensor.GetDirty(nb, gS.T, n) // every element is written
 	parts := make([]neuronGrads, nb)
 	parallel.For(nb, func(b int) {
-		buf := make([]float32, 3*n)
-		parts[b] = neuronGrads{beta: buf[:n], p: buf[n : 2*n], b: buf[2*n:]}
-		run(b, gS.Sample(b), gI.Sample(b), &parts[b])
+		buf := make([]float32, 4*n)
+		part := neuronGrads{beta: buf[:n], p: buf[n : 2*n], b: buf[2*n : 3*n], current: buf[3*n:]}
+		gIb := gI.Sample(b)
+		run(b, gS.Sample(b), gIb, &part)
+		for t := range gS.T { // while the sample's gI is still in cache
+			vec.Add(part.current, gIb[t*n:(t+1)*n])
+		}
+		parts[b] = part
 	})
-	g := Grads{Beta: make([]float32, n), P: make([]float32, n), B: make([]float32, n)}
+	g := Grads{Beta: make([]float32, n), P: make([]float32, n), B: make([]float32, n), CurrentSum: make([]float32, n)}
 	for _, part := range parts {
 		vec.Add(g.Beta, part.beta)
 		vec.Add(g.P, part.p)
 		vec.Add(g.B, part.b)
+		vec.Add(g.CurrentSum, part.current)
 	}
 	if l.Rec != nil {
 		g.Rec = tr.recGrad(gI)

@@ -161,6 +161,9 @@ func (tr *Trace) Release() {
 type Grads struct {
 	Beta, P, B []float32 // length N
 	Rec        []float32 // N×N like Layer.Rec, nil for a feed-forward layer
+	// CurrentSum is Σ over samples and steps of dL/dI: the gradient of
+	// any per-neuron constant added to the current, such as a bias.
+	CurrentSum []float32
 }
 
 // Backward returns the gradient of the loss with respect to the total
