@@ -195,8 +195,10 @@ func binNMNIST(file string, b []byte, dt float64, steps int) ([]uint64, error) {
 		var t int
 		if exact {
 			t = ts / intUS
+		} else if f := math.Floor(float64(ts) / us); f < float64(steps) {
+			t = int(f) // compared as a float first: at a tiny DT the step may not fit an int
 		} else {
-			t = int(math.Floor(float64(ts) / us))
+			continue
 		}
 		if t < steps {
 			keys = append(keys, uint64(t)*NMNISTChannels+uint64(y*NMNISTWidth+x))

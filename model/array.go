@@ -168,6 +168,7 @@ func SaveArrays(path string, entries []Entry) error {
 // archive is an open .npz archive: its members by key (name without ".npy").
 type archive struct {
 	files map[string]*zip.File
+	size  int64 // of the whole archive
 }
 
 func openArchive(r io.ReaderAt, size int64) (*archive, error) {
@@ -175,7 +176,7 @@ func openArchive(r io.ReaderAt, size int64) (*archive, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not an .npz archive: %w", err)
 	}
-	z := &archive{files: map[string]*zip.File{}}
+	z := &archive{files: map[string]*zip.File{}, size: size}
 	for _, f := range zr.File {
 		key := strings.TrimSuffix(f.Name, ".npy")
 		if _, dup := z.files[key]; !dup {
@@ -198,7 +199,7 @@ func (z *archive) read(key string) (decoded, error) {
 		return decoded{}, fmt.Errorf("key %s: %w", key, err)
 	}
 	defer rc.Close()
-	d, err := readNpy(rc, int64(f.UncompressedSize64))
+	d, err := readNpy(rc, memberSize(f, z.size))
 	if err != nil {
 		return decoded{}, fmt.Errorf("key %s: %w", key, err)
 	}
@@ -233,4 +234,27 @@ func (z *archive) text(key string) (string, error) {
 		return "", fmt.Errorf("key %s: shape %s holds %d strings, want one", key, FormatShape(d.shape), len(s))
 	}
 	return s[0], nil
+}
+
+// maxDeflateRatio bounds how many bytes deflate can expand one
+// compressed byte into (258 bytes per 2 bits at best, about 1032:1).
+const maxDeflateRatio = 1032
+
+// memberSize returns how many bytes member f can hold when read: its
+// declared size, but no more than its compressed bytes in an archive of
+// archiveSize bytes can expand to. The declared sizes are the file's
+// word, so this bounds what reading a forged archive allocates.
+func memberSize(f *zip.File, archiveSize int64) int64 {
+	n := int64(min(f.UncompressedSize64, math.MaxInt64))
+	c := int64(min(f.CompressedSize64, uint64(max(archiveSize, 0))))
+	switch f.Method {
+	case zip.Store:
+		return min(n, c)
+	case zip.Deflate:
+		if c > math.MaxInt64/maxDeflateRatio {
+			return n
+		}
+		return min(n, c*maxDeflateRatio+64)
+	}
+	return n
 }

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"codeberg.org/sbinet/npyio/npy"
@@ -110,6 +112,11 @@ type decoded struct {
 // readNpy decodes a .npy stream of at most size bytes. It checks the
 // dtype, and that the shape fits in size before anything is allocated.
 func readNpy(r io.Reader, size int64) (d decoded, err error) {
+	defer func() { // npyio panics on some malformed input (headers included)
+		if p := recover(); p != nil {
+			d, err = decoded{}, fmt.Errorf("malformed .npy data: %v", p)
+		}
+	}()
 	nr, err := npy.NewReader(r)
 	if err != nil {
 		return d, fmt.Errorf("not a .npy array: %w", err)
@@ -126,17 +133,15 @@ func readNpy(r io.Reader, size int64) (d decoded, err error) {
 	}
 	n, ok := numElems(h.Shape, size)
 	if !ok || int64(n)*int64(esize) > size {
-		return d, fmt.Errorf("shape %s of dtype %s needs more than the %d bytes stored", FormatShape(h.Shape), d.dtype, size)
+		return d, fmt.Errorf("shape %s of dtype %s needs more than the %d bytes stored: it needs %s bytes", FormatShape(h.Shape), d.dtype, size, neededBytes(h.Shape, esize))
+	}
+	if mem := totalMemory(); mem > 0 && int64(n)*int64(esize) > mem {
+		return d, fmt.Errorf("shape %s of dtype %s needs %s bytes, more than this machine's %d bytes of memory", FormatShape(h.Shape), d.dtype, neededBytes(h.Shape, esize), mem)
 	}
 	if esize == 0 {
 		d.data = make([]string, n)
 		return d, nil
 	}
-	defer func() { // npyio panics on some malformed input
-		if p := recover(); p != nil {
-			err = fmt.Errorf("malformed .npy data: %v", p)
-		}
-	}()
 	var arr npy.Array
 	if err := nr.Read(&arr); err != nil {
 		return d, fmt.Errorf("reading the data: %w", err)
@@ -158,6 +163,39 @@ func readNpy(r io.Reader, size int64) (d decoded, err error) {
 	}
 	return d, nil
 }
+
+// neededBytes returns the bytes an array of shape and element size esize
+// takes, as a decimal number (in scientific notation beyond 2^53).
+func neededBytes(shape []int, esize int) string {
+	v := float64(esize)
+	for _, d := range shape {
+		v *= float64(d)
+	}
+	if v < 1<<53 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+// totalMemory returns the machine's physical memory in bytes (MemTotal of
+// /proc/meminfo), or 0 where it cannot be read.
+var totalMemory = sync.OnceValue(func() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 2 && f[1] == "kB" {
+				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil && kb > 0 && kb < math.MaxInt64/1024 {
+					return kb * 1024
+				}
+			}
+		}
+	}
+	return 0
+})
 
 // numElems returns the number of elements of shape, and false if a
 // dimension is negative or the count exceeds limit.

@@ -174,6 +174,11 @@ func loadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeCheckpoint(raw)
+}
+
+// decodeCheckpoint reads a checkpoint from its bytes.
+func decodeCheckpoint(raw []byte) (*Checkpoint, error) {
 	net, err := model.Read(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
 		return nil, err
@@ -266,12 +271,23 @@ func (z *zipFiles) open(key string) (*npy.Reader, io.Closer, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("key %s: %w", key, err)
 	}
-	r, err := npy.NewReader(rc)
+	r, err := newNpyReader(rc)
 	if err != nil {
 		rc.Close()
 		return nil, nil, fmt.Errorf("key %s: %w", key, err)
 	}
 	return r, rc, nil
+}
+
+// newNpyReader is npy.NewReader, which panics on some malformed headers,
+// returning an error instead.
+func newNpyReader(r io.Reader) (nr *npy.Reader, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			nr, err = nil, fmt.Errorf("malformed .npy header: %v", p)
+		}
+	}()
+	return npy.NewReader(r)
 }
 
 // floats reads key as a float32 array of the given shape, in C order.

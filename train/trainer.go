@@ -55,6 +55,21 @@ type State struct {
 	BestAccuracy float64   `json:"best_accuracy"`
 	BestEpoch    int       `json:"best_epoch"`
 	History      []Metrics `json:"history"`
+	// Step is the number of batches of epoch Epoch+1 already trained when
+	// an interrupted run wrote the checkpoint (0 at an epoch's end), and
+	// Partial that epoch's running sums: resuming continues the epoch
+	// with its next batch, exactly as an uninterrupted run would.
+	Step    int      `json:"step,omitempty"`
+	Partial *Partial `json:"partial,omitempty"`
+}
+
+// Partial are the running sums of an epoch interrupted after State.Step
+// batches.
+type Partial struct {
+	LossSum float64 `json:"loss_sum"` // sum over the samples seen of their loss
+	Correct int     `json:"correct"`
+	Seen    int     `json:"seen"`
+	Seconds float64 `json:"seconds"` // training time spent on the epoch so far
 }
 
 // Options are the parts of a run that do not change its results.
@@ -66,6 +81,10 @@ type Options struct {
 	Stdout io.Writer
 	// Progress receives a progress bar per epoch; nil draws none.
 	Progress io.Writer
+	// Interrupt, once closed, makes Run stop after the training step in
+	// progress: it writes the checkpoint (mid-epoch, see State.Step) and
+	// returns an error wrapping ErrInterrupted. Nil never interrupts.
+	Interrupt <-chan struct{}
 }
 
 // Trainer trains a network on a dataset split.
@@ -126,6 +145,15 @@ func ResumeTrainer(ck *Checkpoint, split dataset.Split, opt Options) (*Trainer, 
 	}
 	t := &Trainer{Config: cfg, Net: ck.Net, Adam: ck.Adam, State: ck.State, Split: split, Options: opt}
 	t.params = Params(ck.Net)
+	if st := ck.State; st.Step != 0 || st.Partial != nil {
+		// A mid-epoch checkpoint: Step full batches, fewer than the epoch's.
+		n := split.Train.Len()
+		p := st.Partial
+		if st.Step < 0 || st.Step > (n-1)/cfg.Batch || p == nil || p.Seen != st.Step*cfg.Batch || p.Correct < 0 || p.Correct > p.Seen {
+			return nil, fmt.Errorf("checkpoint: interrupted after %d batches of epoch %d (%+v), which does not fit %d training samples in batches of %d",
+				st.Step, st.Epoch+1, p, n, cfg.Batch)
+		}
+	}
 	if len(t.Adam.M) != len(t.params) {
 		return nil, fmt.Errorf("checkpoint: optimiser state for %d parameters, the network has %d", len(t.Adam.M), len(t.params))
 	}
@@ -167,6 +195,20 @@ func checkFits(net *network.Network, d dataset.Dataset) error {
 // ErrNotFinite is wrapped by the error Run returns when the loss or a
 // gradient stops being finite.
 var ErrNotFinite = errors.New("training diverged")
+
+// ErrInterrupted is wrapped by the error Run returns when Options.Interrupt
+// stopped it.
+var ErrInterrupted = errors.New("interrupted")
+
+// interrupted reports whether Options.Interrupt is closed.
+func (t *Trainer) interrupted() bool {
+	select {
+	case <-t.Interrupt:
+		return true
+	default:
+		return false
+	}
+}
 
 // Run trains until Config.Epochs epochs are finished, evaluating on the
 // test split, writing the checkpoint, best model and metrics after every
@@ -217,6 +259,9 @@ func (t *Trainer) Run() (Metrics, error) {
 				m.Epoch, t.Config.Epochs, m.TrainLoss, m.TrainAccuracy, m.TestLoss, m.TestAccuracy, m.LR,
 				m.EpochSeconds, m.SamplesPerSecond, best)
 		}
+		if t.State.Epoch < t.Config.Epochs && t.interrupted() {
+			return m, t.interruptError()
+		}
 	}
 	if t.Out != "" {
 		if err := t.WritePlots(); err != nil {
@@ -227,6 +272,19 @@ func (t *Trainer) Run() (Metrics, error) {
 		return t.State.History[n-1], nil
 	}
 	return Metrics{}, nil
+}
+
+// interruptError describes where an interrupted run stopped.
+func (t *Trainer) interruptError() error {
+	where := fmt.Sprintf("after epoch %d", t.State.Epoch)
+	if t.State.Step > 0 {
+		where = fmt.Sprintf("in epoch %d after step %d", t.State.Epoch+1, t.State.Step)
+	}
+	if t.Out == "" {
+		return fmt.Errorf("stopped %s; no output directory, no checkpoint written (%w)", where, ErrInterrupted)
+	}
+	return fmt.Errorf("stopped %s; %s holds the state: continue with blocks train --resume %s (%w)",
+		where, filepath.Join(t.Out, CheckpointFile), t.Out, ErrInterrupted)
 }
 
 // checkpoint returns the run's current state.
@@ -250,11 +308,16 @@ func (t *Trainer) epoch(e int) (Metrics, error) {
 	m := Metrics{Epoch: e + 1, LR: t.Adam.LR}
 	bar := newBar(t.Progress, n, fmt.Sprintf("epoch %d/%d", e+1, t.Config.Epochs))
 	start := time.Now()
-	var lossSum float64
+	var lossSum, prior float64
 	var correct, seen int
-	bs := batches(d, order, t.Config.Batch)
+	first := t.State.Step // batches trained before an interruption
+	if p := t.State.Partial; first > 0 && p != nil {
+		lossSum, correct, seen, prior = p.LossSum, p.Correct, p.Seen, p.Seconds
+		bar.update(seen, "")
+	}
+	bs := batches(d, order[min(first*t.Config.Batch, n):], t.Config.Batch)
 	defer bs.stop()
-	for step := 0; ; step++ {
+	for step := first; ; step++ {
 		b, ok := bs.next()
 		if !ok {
 			break
@@ -268,7 +331,9 @@ func (t *Trainer) epoch(e int) (Metrics, error) {
 			bar.finish()
 			if errors.Is(err, ErrNotFinite) {
 				kept := "no checkpoint was written"
-				if e > 0 && t.Out != "" {
+				if first > 0 && t.Out != "" {
+					kept = fmt.Sprintf("%s holds the last good state (epoch %d, step %d)", filepath.Join(t.Out, CheckpointFile), e+1, first)
+				} else if e > 0 && t.Out != "" {
 					kept = fmt.Sprintf("%s holds the last good state (epoch %d)", filepath.Join(t.Out, CheckpointFile), e)
 				}
 				return m, fmt.Errorf("epoch %d, step %d of %d: %w; stopped: %s",
@@ -280,11 +345,23 @@ func (t *Trainer) epoch(e int) (Metrics, error) {
 		lossSum += loss * float64(k)
 		correct += c
 		seen += k
-		el := time.Since(start).Seconds()
+		el := prior + time.Since(start).Seconds()
 		bar.update(k, fmt.Sprintf("loss %.4f acc %.3f %.0f samples/s", lossSum/float64(seen), float64(correct)/float64(seen), float64(seen)/el))
+		if seen < n && t.interrupted() {
+			bar.finish()
+			t.State.Step = step + 1
+			t.State.Partial = &Partial{LossSum: lossSum, Correct: correct, Seen: seen, Seconds: el}
+			if t.Out != "" {
+				if err := SaveCheckpoint(filepath.Join(t.Out, CheckpointFile), t.checkpoint()); err != nil {
+					return m, err
+				}
+			}
+			return m, t.interruptError()
+		}
 	}
 	bar.finish()
-	m.EpochSeconds = time.Since(start).Seconds()
+	t.State.Step, t.State.Partial = 0, nil
+	m.EpochSeconds = prior + time.Since(start).Seconds()
 	m.TrainLoss, m.TrainAccuracy = lossSum/float64(seen), float64(correct)/float64(seen)
 	m.SamplesPerSecond = float64(seen) / m.EpochSeconds
 	evalStart := time.Now()
@@ -331,6 +408,20 @@ func (t *Trainer) step(b batch) (float64, int, error) {
 	}
 	if err := t.Adam.Update(data(t.params), grads); err != nil {
 		return 0, 0, err
+	}
+	// A finite gradient can still overflow a moment or a parameter; such
+	// a state could not be saved and loaded, so it stops the run too.
+	for i, p := range t.params {
+		for _, x := range []struct {
+			what string
+			v    []float32
+		}{{"parameter", p.Data}, {"Adam first moment of", t.Adam.M[i]}, {"Adam second moment of", t.Adam.V[i]}} {
+			for j, v := range x.v {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return 0, 0, fmt.Errorf("%s %s at index %d is %v after the update (%w)", x.what, p.Key, j, v, ErrNotFinite)
+				}
+			}
+		}
 	}
 	return loss, correct, nil
 }

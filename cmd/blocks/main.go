@@ -9,6 +9,7 @@
 //	blocks run [flags]     run a saved model on an input
 //	blocks train [flags]   train a network on a spiking dataset
 //	blocks eval [flags]    report the accuracy of a saved model
+//	blocks fit DIR [flags] fit an adaptive neuron to recordings of a real one
 //
 // Run "blocks <command> -h" for a command's flags.
 package main
@@ -34,6 +35,7 @@ var commands = []command{
 	{"run", "run a saved model on an input file and write spikes (and gradients)", runRun},
 	{"train", "train a classifier on a spiking dataset (DESIGN §5.2; default: built-in randman)", runTrain},
 	{"eval", "report the accuracy of a saved model on a dataset", runEval},
+	{"fit", "fit an adaptive neuron to recorded spike trains (DESIGN §5.3)", runFit},
 }
 
 func main() {

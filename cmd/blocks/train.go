@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/blocks-snn/blocks/dataset"
 	"github.com/blocks-snn/blocks/internal/vec"
@@ -162,6 +164,14 @@ The refractory period --arp is in ms and is used as round(arp/dt) steps.
 stopped, with the configuration saved in the checkpoint; only --epochs,
 --out, --data and --threads may be given with it.
 
+Ctrl-C (SIGINT) or SIGTERM stops the run after the step in progress,
+writing checkpoint.npz mid-epoch, and exits non-zero; --resume then
+continues bit for bit as if uninterrupted (a second Ctrl-C stops at
+once, leaving the last checkpoint). A NaN or infinite loss, gradient,
+parameter or Adam moment stops the run, naming the epoch, the step and
+the tensor, and keeps the last good checkpoint. Every file is written
+atomically: a killed run never leaves a half-written checkpoint.
+
 flags:
 `)
 		fs.PrintDefaults()
@@ -249,7 +259,23 @@ flags:
 		cfg.Dataset, d.Classes(), d.Channels(), d.Steps(), cfg.DT, d.Len(), split.Test.Len())
 	fmt.Fprintf(stdout, "chance level: %.4f\n", dataset.ChanceLevel(split.Test))
 
-	opt := train.Options{Out: *out, Stdout: stdout, Progress: progressWriter()}
+	// Ctrl-C (SIGINT) or SIGTERM stops the run after the step in
+	// progress, with a checkpoint to resume from; a second one kills it.
+	interrupt := make(chan struct{})
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	defer func() { signal.Stop(sig); close(done) }()
+	go func() {
+		select {
+		case <-sig:
+			signal.Stop(sig)
+			fmt.Fprintln(os.Stderr, "blocks train: interrupted: stopping after this step and writing a checkpoint (interrupt again to stop at once)")
+			close(interrupt)
+		case <-done:
+		}
+	}()
+	opt := train.Options{Out: *out, Stdout: stdout, Progress: progressWriter(), Interrupt: interrupt}
 	var tr *train.Trainer
 	if ck != nil {
 		ck.Config = cfg
@@ -264,7 +290,11 @@ flags:
 	fmt.Fprintf(stdout, "training: %d epochs, batch %d, Adam lr %g eps %g, lr ×%g after epochs %v; writing to %s\n",
 		cfg.Epochs, cfg.Batch, cfg.LR, cfg.Eps, cfg.Gamma, cfg.Milestones, *out)
 	if ck != nil {
-		fmt.Fprintf(stdout, "resuming after epoch %d of %d\n", ck.State.Epoch, cfg.Epochs)
+		if ck.State.Step > 0 {
+			fmt.Fprintf(stdout, "resuming epoch %d of %d after step %d\n", ck.State.Epoch+1, cfg.Epochs, ck.State.Step)
+		} else {
+			fmt.Fprintf(stdout, "resuming after epoch %d of %d\n", ck.State.Epoch, cfg.Epochs)
+		}
 	}
 
 	if _, err := tr.Run(); err != nil {

@@ -1,0 +1,805 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/blocks-snn/blocks/fit"
+	"github.com/blocks-snn/blocks/internal/atomicfile"
+	"github.com/blocks-snn/blocks/internal/parallel"
+	"github.com/blocks-snn/blocks/model"
+	"github.com/blocks-snn/blocks/neuron"
+	"github.com/blocks-snn/blocks/recording"
+	"github.com/blocks-snn/blocks/sim"
+)
+
+// stringList is a repeatable flag.Value.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+// floatList is a flag.Value of comma-separated numbers.
+type floatList struct{ p *[]float64 }
+
+func (l floatList) String() string {
+	if l.p == nil {
+		return ""
+	}
+	s := make([]string, len(*l.p))
+	for i, v := range *l.p {
+		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l floatList) Set(s string) error {
+	var vs []float64
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || !(v > 0) {
+			return fmt.Errorf("%q is not a number > 0", f)
+		}
+		vs = append(vs, v)
+	}
+	*l.p = vs
+	return nil
+}
+
+// fitReport is the JSON report of one neuron's fit (report.json).
+type fitReport struct {
+	Dir         string            `json:"dir"`
+	Train       []string          `json:"train"`
+	Method      string            `json:"method"`
+	DT          float64           `json:"dt_ms"`
+	ARP         float64           `json:"arp_ms"`
+	ARPSteps    int               `json:"arp_steps"`
+	TauVR       float64           `json:"van_rossum_tau_ms"`
+	Seed        uint64            `json:"seed"`
+	Epochs      int               `json:"epochs_run"`
+	BestEpoch   int               `json:"best_epoch"`
+	Loss        float64           `json:"best_loss"`
+	Seconds     float64           `json:"fit_seconds"`
+	Threads     int               `json:"threads"`
+	Params      map[string]any    `json:"params"`
+	Window      float64           `json:"gamma_window_ms"`
+	Sigma       float64           `json:"ev_sigma_ms"`
+	Scores      []recording.Score `json:"heldout_scores"`
+	TrainScores []recording.Score `json:"train_scores"`
+	// MeanNormGamma and MeanNormEV average the held-out scores (the
+	// training scores when nothing is held out).
+	MeanNormGamma float64  `json:"mean_normalised_gamma"`
+	MeanNormEV    float64  `json:"mean_normalised_explained_variance"`
+	Predicted     []string `json:"predictions,omitempty"`
+}
+
+// fitOpts are the settings shared by "blocks fit" and "blocks fit sweep".
+type fitOpts struct {
+	cfg       fit.Config
+	train     string
+	out       string
+	predict   stringList
+	method    string
+	surrogate string
+	dt        float64
+	threads   int
+	shard     string
+	figFrom   float64
+	figLen    float64
+}
+
+func newFitFlags(fs *flag.FlagSet) *fitOpts {
+	o := &fitOpts{cfg: fit.DefaultConfig()}
+	c := &o.cfg
+	fs.StringVar(&o.train, "train", "", "comma-separated `stimuli` to fit on, e.g. 00,04 (default: all)")
+	fs.StringVar(&o.out, "out", "runs/fit", "output `directory` (created if needed)")
+	fs.StringVar(&o.method, "method", "blocks", "simulator: blocks or standard")
+	fs.Float64Var(&o.dt, "dt", 0.2, "time step of the recordings in `ms` where the files do not state it (the competition's: 0.2)")
+	fs.Float64Var(&c.ARP, "arp", c.ARP, "absolute refractory period in `ms`, used as round(arp/dt) steps")
+	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "most epochs (one Adam step over all training stimuli each)")
+	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate, relative to each parameter's scale")
+	fs.IntVar(&c.Patience, "patience", c.Patience, "epochs without improvement before the learning rate is halved")
+	fs.Float64Var(&c.TauVR, "tau-vr", c.TauVR, "van Rossum kernel time constant in `ms`")
+	fs.Float64Var(&c.TauMem, "tau-mem", c.TauMem, "initial membrane time constant in `ms`")
+	fs.Float64Var(&c.TauAdapt, "tau-adapt", c.TauAdapt, "initial adaptation time constant in `ms`")
+	fs.Float64Var(&c.B, "b", c.B, "initial adaptation strength")
+	fs.StringVar(&o.surrogate, "surrogate", "mg", "surrogate gradient: mg, fast_sigmoid or box_car")
+	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (initial input weight); the same seed gives the same fit")
+	fs.IntVar(&o.threads, "threads", 0, "worker threads, i.e. GOMAXPROCS (0: all cores)")
+	fs.Float64Var(&o.figFrom, "fig-from", 1000, "start of the window the figures show, in `ms`")
+	fs.Float64Var(&o.figLen, "fig-len", 500, "length of the window the figures show, in `ms`")
+	return o
+}
+
+// parseInterspersed parses flags that may come before, between or after
+// the positional arguments, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// check validates the options that do not need the files.
+func (o *fitOpts) check(cmd string) error {
+	var err error
+	if o.cfg.Method, err = sim.ParseMethod(o.method); err != nil {
+		return fmt.Errorf("%s: --method: %w", cmd, err)
+	}
+	if o.cfg.Surrogate, err = neuron.ParseSurrogate(o.surrogate); err != nil {
+		return fmt.Errorf("%s: --surrogate: %w", cmd, err)
+	}
+	if err := o.cfg.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	if !(o.dt > 0) {
+		return fmt.Errorf("%s: --dt must be > 0, got %g", cmd, o.dt)
+	}
+	if o.threads < 0 {
+		return fmt.Errorf("%s: --threads must be >= 0, got %d", cmd, o.threads)
+	}
+	if o.out == "" {
+		return fmt.Errorf("%s: --out must name a directory", cmd)
+	}
+	return nil
+}
+
+// neuronData is one neuron's recordings split into training and held-out
+// stimuli.
+type neuronData struct {
+	dir            string
+	all, train, ho []*recording.Recording
+}
+
+// loadNeuron reads a directory of recordings and splits it by --train.
+func loadNeuron(dir string, o *fitOpts) (*neuronData, error) {
+	recs, err := recording.ReadDir(dir, o.dt)
+	if err != nil {
+		return nil, err
+	}
+	nd := &neuronData{dir: dir, all: recs}
+	want := map[string]bool{}
+	for _, s := range strings.Split(o.train, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			want[s] = true
+		}
+	}
+	for s := range want {
+		if !slices.ContainsFunc(recs, func(r *recording.Recording) bool { return r.Name == s }) {
+			return nil, fmt.Errorf("--train: no stimulus %q in %s (have %s)", s, dir, names(recs))
+		}
+	}
+	for _, r := range recs {
+		if len(want) == 0 || want[r.Name] {
+			nd.train = append(nd.train, r)
+		} else {
+			nd.ho = append(nd.ho, r)
+		}
+	}
+	return nd, nil
+}
+
+// neuronDirs expands the DIR arguments: a directory without recordings of
+// its own stands for its subdirectories that have some (a set of
+// neurons).
+func neuronDirs(args []string) ([]string, error) {
+	var dirs []string
+	for _, d := range args {
+		st, err := os.Stat(d)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("%s is not a directory", d)
+		}
+		if has, _ := filepath.Glob(filepath.Join(d, "*.voltage*")); len(has) > 0 {
+			dirs = append(dirs, d)
+			continue
+		}
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			return nil, err
+		}
+		n := len(dirs)
+		for _, e := range ents {
+			sub := filepath.Join(d, e.Name())
+			if has, _ := filepath.Glob(filepath.Join(sub, "*.voltage*")); e.IsDir() && len(has) > 0 {
+				dirs = append(dirs, sub)
+			}
+		}
+		if len(dirs) == n {
+			return nil, fmt.Errorf("%s: no recordings (SS-R.voltage[.gz] and SS-R.spiketimes[.gz] files), in it or in its subdirectories", d)
+		}
+	}
+	return dirs, nil
+}
+
+// parseShard parses "i/n" (0 <= i < n); "" means the Slurm job array's
+// (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_COUNT
+// (an array of consecutive ids, e.g. --array=0-9 or 1-10), or 0/1
+// outside one.
+func parseShard(s string) (i, n int, err error) {
+	if s == "" {
+		id, count := os.Getenv("SLURM_ARRAY_TASK_ID"), os.Getenv("SLURM_ARRAY_TASK_COUNT")
+		if id == "" || count == "" {
+			return 0, 1, nil
+		}
+		if lo := os.Getenv("SLURM_ARRAY_TASK_MIN"); lo != "" {
+			a, err1 := strconv.Atoi(id)
+			b, err2 := strconv.Atoi(lo)
+			if err1 != nil || err2 != nil {
+				return 0, 0, fmt.Errorf("SLURM_ARRAY_TASK_ID %q and SLURM_ARRAY_TASK_MIN %q are not integers", id, lo)
+			}
+			id = strconv.Itoa(a - b)
+		}
+		s = id + "/" + count
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n", s)
+	}
+	return i, n, nil
+}
+
+func runFit(args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "sweep":
+			return runFitSweep(args[1:], stdout)
+		case "merge":
+			return runFitMerge(args[1:], stdout)
+		}
+	}
+	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: blocks fit DIR... [flags]
+       blocks fit sweep DIR [flags]
+       blocks fit merge --out DIR REPORT_DIR...
+
+Fits one adaptive LIF neuron (DESIGN §5.3) to the recordings in DIR
+(competition format SS-R.voltage[.gz] + SS-R.spiketimes[.gz]; see
+"go doc ./recording") at their own time step: input weight, bias, beta, p
+and b trained with Adam on the van Rossum distance to every repetition,
+the learning rate halved on plateaus. Trains on the stimuli of --train and
+scores the others (held out): coincidence factor Γ (±2 ms) against each
+repetition, normalised by the repetitions' mutual Γ; explained temporal
+variance of Gaussian-smoothed trains (σ 2 ms), normalised the same way;
+spike-count error.
+
+Writes to --out: params.npz (model file), report.json, fit_<SS>.png
+(current, recorded rasters, predicted spikes, model membrane) for every
+stimulus, and for every --predict FILE (a current in the competition's
+voltage format, .npz or .csv) <name>.pred.spiketimes, one sample index
+per line, and <name>.png.
+
+Several neurons: give several DIRs, or a directory of neuron directories.
+They are fitted in parallel, each into --out/<dir name>; --shard i/n
+(default: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) fits only every
+n-th neuron from the i-th, for a Slurm job array, and "blocks fit merge"
+joins the shards' reports.
+
+"blocks fit sweep" refits at coarser time steps (--dts; the current
+averaged over each step) and for several refractory periods (--arps),
+scores every fit at the recording's own resolution, and draws the
+score against DT and against ARP (the paper's Figure 5e/f).
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
+	o := newFitFlags(fs)
+	fs.Var(&o.predict, "predict", "write the predicted spikes for the current in this `file` (repeatable)")
+	fs.StringVar(&o.shard, "shard", "", "fit only shard `i/n` of the neurons (default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return fmt.Errorf("fit: give the directory of the recordings (blocks fit DIR)")
+	}
+	if err := o.check("fit"); err != nil {
+		return err
+	}
+	si, sn, err := parseShard(o.shard)
+	if err != nil {
+		return fmt.Errorf("fit: %w", err)
+	}
+
+	// Read everything before any work.
+	dirs, err := neuronDirs(pos)
+	if err != nil {
+		return fmt.Errorf("fit: %w", err)
+	}
+	multi := len(dirs) > 1 || sn > 1
+	var mine []string
+	for i, d := range dirs {
+		if i%sn == si {
+			mine = append(mine, d)
+		}
+	}
+	var neurons []*neuronData
+	for _, d := range mine {
+		nd, err := loadNeuron(d, o)
+		if err != nil {
+			return fmt.Errorf("fit: %w", err)
+		}
+		neurons = append(neurons, nd)
+	}
+	var preds []*recording.Recording
+	for _, p := range o.predict {
+		r, err := recording.ReadFile(p, o.dt)
+		if err != nil {
+			return fmt.Errorf("fit: --predict: %w", err)
+		}
+		preds = append(preds, r)
+	}
+	outs := make([]string, len(neurons))
+	seen := map[string]string{}
+	for i, nd := range neurons {
+		outs[i] = o.out
+		if multi {
+			outs[i] = filepath.Join(o.out, filepath.Base(filepath.Clean(nd.dir)))
+			if prev, ok := seen[outs[i]]; ok {
+				return fmt.Errorf("fit: %s and %s would both write to %s", prev, nd.dir, outs[i])
+			}
+			seen[outs[i]] = nd.dir
+		}
+		if err := os.MkdirAll(outs[i], 0o755); err != nil {
+			return fmt.Errorf("fit: --out: %w", err)
+		}
+	}
+	if o.threads > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
+	}
+
+	if !multi {
+		_, err := fitNeuron(neurons[0], outs[0], o, preds, stdout, progressWriter())
+		return err
+	}
+	fmt.Fprintf(stdout, "fitting %d of %d neurons (shard %d/%d) on %d threads\n", len(neurons), len(dirs), si, sn, runtime.GOMAXPROCS(0))
+	logs := make([]bytes.Buffer, len(neurons))
+	errs := make([]error, len(neurons))
+	// Every neuron is fitted on one thread; the neurons run in parallel.
+	parallel.For(len(neurons), func(i int) {
+		_, errs[i] = fitNeuron(neurons[i], outs[i], o, preds, &logs[i], nil)
+	})
+	for i := range neurons {
+		fmt.Fprintf(stdout, "== %s → %s\n", neurons[i].dir, outs[i])
+		stdout.Write(logs[i].Bytes())
+		if errs[i] != nil {
+			return fmt.Errorf("fit: %s: %w", neurons[i].dir, errs[i])
+		}
+	}
+	return nil
+}
+
+// fitNeuron fits one neuron, scores it, predicts the currents of preds and
+// writes everything to out.
+func fitNeuron(nd *neuronData, out string, o *fitOpts, preds []*recording.Recording, stdout, progress io.Writer) (*fitReport, error) {
+	cfg := o.cfg
+	fmt.Fprintf(stdout, "recordings %s: %s at %g ms; training on %s, holding out %s\n", nd.dir, names(nd.all), o.dt, names(nd.train), names(nd.ho))
+	fmt.Fprintf(stdout, "neuron: ARP %g ms = %d steps, %s simulator, van Rossum tau %g ms; Adam lr %g, up to %d epochs; %d threads\n",
+		cfg.ARP, cfg.ARPSteps(o.dt), cfg.Method, cfg.TauVR, cfg.LR, cfg.Epochs, runtime.GOMAXPROCS(0))
+	var bar *progressbar.ProgressBar
+	if progress != nil {
+		bar = progressbar.NewOptions(cfg.Epochs, progressbar.OptionSetWriter(progress), progressbar.OptionSetWidth(25),
+			progressbar.OptionSetDescription("fit"), progressbar.OptionShowCount(), progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+	}
+	res, err := fit.Fit(context.Background(), nd.train, cfg, func(e int, loss, lr float64) {
+		if bar != nil {
+			bar.Describe(fmt.Sprintf("fit loss %.5f lr %.3g", loss, lr))
+			bar.Set(e)
+		}
+	})
+	if bar != nil {
+		bar.Finish()
+		bar.Clear()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fit: %w", err)
+	}
+	l := res.Net.Layers[0]
+	fmt.Fprintf(stdout, "fitted in %.2f s: %d epochs, best loss %.5f at epoch %d; w %.4g /nA, bias %.4g, beta %.4g, p %.5g, b %.4g\n",
+		res.Seconds, len(res.Loss), res.Best, res.BestEpoch, l.W[0], l.Bias[0], l.Beta[0], l.P[0], l.B[0])
+	if err := model.Save(filepath.Join(out, "params.npz"), res.Net); err != nil {
+		return nil, fmt.Errorf("fit: %w", err)
+	}
+	rep := &fitReport{
+		Dir: nd.dir, Train: nameList(nd.train), Method: cfg.Method.String(), DT: o.dt, ARP: cfg.ARP, ARPSteps: cfg.ARPSteps(o.dt),
+		TauVR: cfg.TauVR, Seed: cfg.Seed, Epochs: len(res.Loss), BestEpoch: res.BestEpoch, Loss: res.Best, Seconds: res.Seconds,
+		Threads: runtime.GOMAXPROCS(0), Window: recording.Window, Sigma: recording.Sigma,
+		Params: map[string]any{"w_per_nA": l.W[0], "bias": l.Bias[0], "beta": l.Beta[0], "p": l.P[0], "b": l.B[0]},
+	}
+	score := func(r *recording.Recording, held bool) error {
+		p, err := fit.Predict(res.Net, r.Current)
+		if err != nil {
+			return err
+		}
+		s := recording.Evaluate(r, p.Spikes)
+		what := "train"
+		if held {
+			what = "held out"
+			rep.Scores = append(rep.Scores, s)
+		} else {
+			rep.TrainScores = append(rep.TrainScores, s)
+		}
+		fmt.Fprintf(stdout, "%-8s %s: Γ %.3f / reliability %.3f = normalised Γ %.3f; EV %.3f / %.3f = %.3f; spikes %d vs %.1f (%+.1f %%)\n",
+			what, r.Name, s.Gamma, s.Reliability, s.NormGamma, s.EV, s.OwnEV, s.NormEV, s.Spikes, s.RecordedSpikes, 100*s.CountError)
+		png, err := fit.PlotFigure(r, p, o.figFrom, o.figLen, fmt.Sprintf("stimulus %s (%s): normalised Γ %.2f, %d spikes vs %.0f", r.Name, what, s.NormGamma, s.Spikes, s.RecordedSpikes))
+		if err != nil {
+			return err
+		}
+		return atomicfile.WriteFile(filepath.Join(out, "fit_"+r.Name+".png"), png)
+	}
+	for _, r := range nd.train {
+		if err := score(r, false); err != nil {
+			return nil, fmt.Errorf("fit: %w", err)
+		}
+	}
+	for _, r := range nd.ho {
+		if err := score(r, true); err != nil {
+			return nil, fmt.Errorf("fit: %w", err)
+		}
+	}
+	scores, what := rep.Scores, "held-out"
+	if len(scores) == 0 {
+		scores, what = rep.TrainScores, "training"
+	}
+	rep.MeanNormGamma, rep.MeanNormEV = meanScores(scores)
+	fmt.Fprintf(stdout, "mean normalised Γ on %s stimuli: %.3f (explained variance %.3f)\n", what, rep.MeanNormGamma, rep.MeanNormEV)
+	for _, r := range preds {
+		p, err := fit.Predict(res.Net, r.Current)
+		if err != nil {
+			return nil, fmt.Errorf("fit: --predict %s: %w", r.Files[0], err)
+		}
+		var sb strings.Builder
+		for _, i := range p.Spikes {
+			sb.WriteString(strconv.Itoa(i))
+			sb.WriteByte('\n')
+		}
+		path := filepath.Join(out, r.Name+".pred.spiketimes")
+		if err := atomicfile.WriteFile(path, []byte(sb.String())); err != nil {
+			return nil, fmt.Errorf("fit: %w", err)
+		}
+		png, err := fit.PlotFigure(r, p, o.figFrom, o.figLen, fmt.Sprintf("prediction for %s: %d spikes", r.Name, len(p.Spikes)))
+		if err != nil {
+			return nil, fmt.Errorf("fit: %w", err)
+		}
+		if err := atomicfile.WriteFile(filepath.Join(out, r.Name+".png"), png); err != nil {
+			return nil, fmt.Errorf("fit: %w", err)
+		}
+		rep.Predicted = append(rep.Predicted, path)
+		fmt.Fprintf(stdout, "predicted %d spikes for %s: %s\n", len(p.Spikes), r.Files[0], path)
+	}
+	if err := writeJSON(filepath.Join(out, "report.json"), rep); err != nil {
+		return nil, fmt.Errorf("fit: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", out)
+	return rep, nil
+}
+
+func writeJSON(path string, v any) error {
+	js, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(js, '\n'))
+}
+
+// meanScores returns the mean normalised Γ and explained variance,
+// skipping undefined (NaN) values.
+func meanScores(ss []recording.Score) (g, ev float64) {
+	var ng, ne int
+	for _, s := range ss {
+		if !math.IsNaN(s.NormGamma) && !math.IsInf(s.NormGamma, 0) {
+			g += s.NormGamma
+			ng++
+		}
+		if !math.IsNaN(s.NormEV) && !math.IsInf(s.NormEV, 0) {
+			ev += s.NormEV
+			ne++
+		}
+	}
+	return g / float64(max(ng, 1)), ev / float64(max(ne, 1))
+}
+
+func nameList(recs []*recording.Recording) []string {
+	s := make([]string, len(recs))
+	for i, r := range recs {
+		s[i] = r.Name
+	}
+	return s
+}
+
+func names(recs []*recording.Recording) string {
+	if len(recs) == 0 {
+		return "none"
+	}
+	return strings.Join(nameList(recs), ",")
+}
+
+// sweepPoint is one fit of "blocks fit sweep".
+type sweepPoint struct {
+	Kind          string  `json:"kind"` // "dt" or "arp"
+	DT            float64 `json:"dt_ms"`
+	ARP           float64 `json:"arp_ms"`
+	ARPSteps      int     `json:"arp_steps"`
+	MeanNormGamma float64 `json:"mean_normalised_gamma"`
+	MeanNormEV    float64 `json:"mean_normalised_explained_variance"`
+	// CountError is the mean absolute spike-count error.
+	CountError float64           `json:"mean_abs_spike_count_error"`
+	Seconds    float64           `json:"fit_seconds"`
+	Scores     []recording.Score `json:"scores"`
+}
+
+// runFitSweep refits a neuron at coarser time steps and for several
+// refractory periods and plots the scores (the paper's Figure 5e/f).
+func runFitSweep(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("fit sweep", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: blocks fit sweep DIR [flags]
+
+Refits the neuron of "blocks fit" at every time step of --dts (the current
+averaged over each step, spikes moved to their step) with --arp, and at
+the recordings' own time step for every refractory period of --arps.
+Every fit is scored on the held-out stimuli (all stimuli when none is held
+out) at the recordings' own resolution, a spike at coarse step k counted
+at the middle of its step. Writes sweep.json, sweep_dt.png and
+sweep_arp.png (score against DT and against ARP) to --out.
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
+	o := newFitFlags(fs)
+	o.out = "runs/fit-sweep"
+	fs.Lookup("out").DefValue = o.out
+	dts := []float64{0.2, 0.4, 1, 2, 4}
+	arps := []float64{0.4, 1, 2, 4}
+	fs.Var(floatList{&dts}, "dts", "comma-separated time steps in `ms`, multiples of --dt")
+	fs.Var(floatList{&arps}, "arps", "comma-separated refractory periods in `ms`")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("fit sweep: give one directory of recordings")
+	}
+	if err := o.check("fit sweep"); err != nil {
+		return err
+	}
+	factors := make([]int, len(dts))
+	for i, d := range dts {
+		f := math.Round(d / o.dt)
+		if f < 1 || math.Abs(f*o.dt-d) > 1e-6*d {
+			return fmt.Errorf("fit sweep: --dts: %g ms is not a multiple of --dt %g ms", d, o.dt)
+		}
+		factors[i] = int(f)
+	}
+	nd, err := loadNeuron(pos[0], o)
+	if err != nil {
+		return fmt.Errorf("fit sweep: %w", err)
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return fmt.Errorf("fit sweep: --out: %w", err)
+	}
+	if o.threads > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
+	}
+	eval := nd.ho
+	if len(eval) == 0 {
+		eval = nd.train
+	}
+	fmt.Fprintf(stdout, "sweep of %s: training on %s, scoring %s; DT %v ms (ARP %g ms), ARP %v ms (DT %g ms)\n",
+		nd.dir, names(nd.train), names(eval), dts, o.cfg.ARP, arps, o.dt)
+	type job struct {
+		kind   string
+		factor int
+		arp    float64
+	}
+	var jobs []job
+	for _, f := range factors {
+		jobs = append(jobs, job{"dt", f, o.cfg.ARP})
+	}
+	for _, a := range arps {
+		jobs = append(jobs, job{"arp", 1, a})
+	}
+	var bar *progressbar.ProgressBar
+	if w := progressWriter(); w != nil {
+		bar = progressbar.NewOptions(len(jobs), progressbar.OptionSetWriter(w), progressbar.OptionSetWidth(25),
+			progressbar.OptionSetDescription("sweep"), progressbar.OptionShowCount(), progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+	}
+	var points []sweepPoint
+	for _, j := range jobs {
+		cfg := o.cfg
+		cfg.ARP = j.arp
+		var train []*recording.Recording
+		for _, r := range nd.train {
+			c, err := r.Resample(j.factor)
+			if err != nil {
+				return fmt.Errorf("fit sweep: %w", err)
+			}
+			train = append(train, c)
+		}
+		res, err := fit.Fit(context.Background(), train, cfg, nil)
+		if err != nil {
+			return fmt.Errorf("fit sweep: DT %g ms, ARP %g ms: %w", o.dt*float64(j.factor), j.arp, err)
+		}
+		pt := sweepPoint{Kind: j.kind, DT: o.dt * float64(j.factor), ARP: j.arp, ARPSteps: cfg.ARPSteps(o.dt * float64(j.factor)), Seconds: res.Seconds}
+		for _, r := range eval {
+			c, err := r.Resample(j.factor)
+			if err != nil {
+				return fmt.Errorf("fit sweep: %w", err)
+			}
+			p, err := fit.Predict(res.Net, c.Current)
+			if err != nil {
+				return fmt.Errorf("fit sweep: %w", err)
+			}
+			fine := make([]int, len(p.Spikes))
+			for i, k := range p.Spikes {
+				fine[i] = min(r.Len()-1, k*j.factor+j.factor/2)
+			}
+			s := recording.Evaluate(r, fine)
+			pt.Scores = append(pt.Scores, s)
+			pt.CountError += math.Abs(s.CountError) / float64(len(eval))
+		}
+		pt.MeanNormGamma, pt.MeanNormEV = meanScores(pt.Scores)
+		points = append(points, pt)
+		fmt.Fprintf(stdout, "DT %4g ms, ARP %4g ms (%d steps): normalised Γ %.3f, explained variance %.3f, |spike-count error| %.1f %%; fit %.2f s\n",
+			pt.DT, pt.ARP, pt.ARPSteps, pt.MeanNormGamma, pt.MeanNormEV, 100*pt.CountError, pt.Seconds)
+		if bar != nil {
+			bar.Add(1)
+		}
+	}
+	if bar != nil {
+		bar.Finish()
+		bar.Clear()
+	}
+	if err := writeJSON(filepath.Join(o.out, "sweep.json"), points); err != nil {
+		return fmt.Errorf("fit sweep: %w", err)
+	}
+	for _, k := range []struct{ kind, file, xlabel string }{
+		{"dt", "sweep_dt.png", "time step DT (ms)"}, {"arp", "sweep_arp.png", "refractory period ARP (ms)"},
+	} {
+		var xs, g, ev []float64
+		for _, p := range points {
+			if p.Kind == k.kind {
+				x := p.DT
+				if k.kind == "arp" {
+					x = p.ARP
+				}
+				xs, g, ev = append(xs, x), append(g, p.MeanNormGamma), append(ev, p.MeanNormEV)
+			}
+		}
+		if len(xs) == 0 {
+			continue
+		}
+		png, err := fit.PlotSweep(xs, map[string][]float64{"normalised Γ": g, "normalised explained variance": ev}, k.xlabel, "score on "+names(eval))
+		if err != nil {
+			return fmt.Errorf("fit sweep: %w", err)
+		}
+		if err := atomicfile.WriteFile(filepath.Join(o.out, k.file), png); err != nil {
+			return fmt.Errorf("fit sweep: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", o.out)
+	return nil
+}
+
+// mergedReport is what "blocks fit merge" writes.
+type mergedReport struct {
+	Neurons int `json:"neurons"`
+	// MeanNormGamma, MedianNormGamma and MeanNormEV summarise the neurons'
+	// mean_normalised_gamma and mean_normalised_explained_variance.
+	MeanNormGamma   float64      `json:"mean_normalised_gamma"`
+	MedianNormGamma float64      `json:"median_normalised_gamma"`
+	MeanNormEV      float64      `json:"mean_normalised_explained_variance"`
+	FitSeconds      float64      `json:"total_fit_seconds"`
+	Reports         []*fitReport `json:"reports"`
+}
+
+// runFitMerge joins the report.json files of fits (the shards of a job
+// array) into one.
+func runFitMerge(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("fit merge", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: blocks fit merge --out DIR REPORT_DIR...
+
+Joins the report.json files found in every REPORT_DIR and its immediate
+subdirectories (the --out directories of "blocks fit" runs, e.g. the
+shards of a Slurm job array) into DIR/merged.json, with the mean and
+median normalised Γ over neurons, and prints one line per neuron.
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
+	out := fs.String("out", "runs/fit-merged", "output `directory` for merged.json")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return fmt.Errorf("fit merge: give the directories of the reports to merge")
+	}
+	var paths []string
+	for _, d := range pos {
+		found, _ := filepath.Glob(filepath.Join(d, "report.json"))
+		sub, _ := filepath.Glob(filepath.Join(d, "*", "report.json"))
+		if len(found)+len(sub) == 0 {
+			return fmt.Errorf("fit merge: %s: no report.json in it or its subdirectories", d)
+		}
+		paths = append(paths, found...)
+		paths = append(paths, sub...)
+	}
+	slices.Sort(paths)
+	paths = slices.Compact(paths)
+	m := mergedReport{}
+	byDir := map[string]string{}
+	var gs []float64
+	for _, p := range paths {
+		js, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("fit merge: %w", err)
+		}
+		var r fitReport
+		if err := json.Unmarshal(js, &r); err != nil {
+			return fmt.Errorf("fit merge: %s: %w", p, err)
+		}
+		if prev, ok := byDir[r.Dir]; ok {
+			return fmt.Errorf("fit merge: %s and %s both report neuron %s", prev, p, r.Dir)
+		}
+		byDir[r.Dir] = p
+		m.Reports = append(m.Reports, &r)
+		gs = append(gs, r.MeanNormGamma)
+		m.MeanNormGamma += r.MeanNormGamma
+		m.MeanNormEV += r.MeanNormEV
+		m.FitSeconds += r.Seconds
+		fmt.Fprintf(stdout, "%s: normalised Γ %.3f, explained variance %.3f, fit %.2f s (%s)\n", r.Dir, r.MeanNormGamma, r.MeanNormEV, r.Seconds, p)
+	}
+	m.Neurons = len(m.Reports)
+	m.MeanNormGamma /= float64(m.Neurons)
+	m.MeanNormEV /= float64(m.Neurons)
+	slices.Sort(gs)
+	if n := len(gs); n%2 == 1 {
+		m.MedianNormGamma = gs[n/2]
+	} else {
+		m.MedianNormGamma = (gs[n/2-1] + gs[n/2]) / 2
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("fit merge: --out: %w", err)
+	}
+	if err := writeJSON(filepath.Join(*out, "merged.json"), m); err != nil {
+		return fmt.Errorf("fit merge: %w", err)
+	}
+	fmt.Fprintf(stdout, "%d neurons: mean normalised Γ %.3f, median %.3f; wrote %s\n", m.Neurons, m.MeanNormGamma, m.MedianNormGamma, filepath.Join(*out, "merged.json"))
+	return nil
+}

@@ -1,0 +1,149 @@
+package fit
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/blocks-snn/blocks/model"
+	"github.com/blocks-snn/blocks/recording"
+	"github.com/blocks-snn/blocks/sim"
+)
+
+// TestVanRossumGradient checks the loss and its adjoint-filter gradient
+// against a direct computation over every repetition and finite
+// differences (the loss is quadratic in the model's train, so central
+// differences are exact up to rounding).
+func TestVanRossumGradient(t *testing.T) {
+	const n = 60
+	rng := rand.New(rand.NewPCG(1, 2))
+	rec := &recording.Recording{Name: "x", DT: 0.5, Current: make([]float64, n)}
+	for range 3 {
+		var s []int
+		for i := range n {
+			if rng.Float64() < 0.15 {
+				s = append(s, i)
+			}
+		}
+		rec.Reps = append(rec.Reps, s)
+	}
+	alpha := math.Exp(-0.5 / 3)
+	tg := newTarget(rec, alpha)
+	direct := func(model []float64) float64 {
+		fm := append([]float64(nil), model...)
+		filter(fm, alpha)
+		var l float64
+		for _, s := range rec.Reps {
+			fr := make([]float64, n)
+			for _, i := range s {
+				fr[i] = 1
+			}
+			filter(fr, alpha)
+			for i := range fr {
+				d := fm[i] - fr[i]
+				l += d * d
+			}
+		}
+		return l
+	}
+	s := make([]float32, n)
+	m := make([]float64, n)
+	for i := range s {
+		if rng.Float64() < 0.2 {
+			s[i], m[i] = 1, 1
+		}
+	}
+	g := make([]float32, n)
+	norm := 7.0
+	l := tg.loss(s, g, alpha, norm, make([]float64, n))
+	if d := direct(m); math.Abs(l-d) > 1e-9*d {
+		t.Fatalf("loss %g, direct %g", l, d)
+	}
+	for i := range n {
+		const h = 0.25
+		m[i] += h
+		up := direct(m)
+		m[i] -= 2 * h
+		down := direct(m)
+		m[i] += h
+		want := (up - down) / (2 * h) / norm
+		if math.Abs(float64(g[i])-want) > 1e-5*(1+math.Abs(want)) {
+			t.Errorf("gradient at %d: %g, finite differences %g", i, g[i], want)
+		}
+	}
+}
+
+// toy returns a recording of a known neuron's spikes (two repetitions,
+// the second jittered) driven by a noisy current.
+func toy(t *testing.T, n int, seed uint64) (*recording.Recording, []float32) {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	cur := make([]float64, n)
+	var x float64
+	for i := range cur {
+		x = 0.95*x + 80*rng.NormFloat64()
+		cur[i] = 400 + x
+	}
+	cfg := DefaultConfig()
+	cfg.TauMem = 5
+	net, err := NewNeuron(cfg, 0.2, [][]float64{cur})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Layers[0].W[0] *= 1.5
+	p, err := Predict(net, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recording.Recording{Name: "toy", DT: 0.2, Current: cur, Reps: [][]int{p.Spikes, nil}}
+	for _, i := range p.Spikes {
+		rec.Reps[1] = append(rec.Reps[1], min(n-1, i+rng.IntN(3)))
+	}
+	return rec, []float32{net.Layers[0].W[0], net.Layers[0].Beta[0]}
+}
+
+func TestFitImprovesAndIsDeterministic(t *testing.T) {
+	rec, _ := toy(t, 4000, 1)
+	cfg := DefaultConfig()
+	cfg.Epochs = 40
+	var runs [][]byte
+	for range 2 {
+		res, err := Fit(context.Background(), []*recording.Recording{rec}, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Best >= res.Loss[0] {
+			t.Errorf("best loss %g not below the first %g", res.Best, res.Loss[0])
+		}
+		var buf bytes.Buffer
+		if err := model.Write(&buf, res.Net); err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, buf.Bytes())
+	}
+	if !bytes.Equal(runs[0], runs[1]) {
+		t.Error("two fits with the same seed differ")
+	}
+}
+
+func TestMethodsAgreeOnPrediction(t *testing.T) {
+	rec, _ := toy(t, 3000, 2)
+	cfg := DefaultConfig()
+	cfg.Epochs = 3
+	for _, m := range []sim.Method{sim.Blocks, sim.Standard} {
+		cfg.Method = m
+		if _, err := Fit(context.Background(), []*recording.Recording{rec}, cfg, nil); err != nil {
+			t.Fatalf("%v: %v", m, err)
+		}
+	}
+	cfg.ARP = -1
+	if _, err := Fit(context.Background(), []*recording.Recording{rec}, cfg, nil); err == nil {
+		t.Error("negative ARP accepted")
+	}
+	bad := *rec
+	bad.Reps = nil
+	if _, err := Fit(context.Background(), []*recording.Recording{&bad}, DefaultConfig(), nil); err == nil {
+		t.Error("a recording without spike trains accepted")
+	}
+}
