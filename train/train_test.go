@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,55 +11,11 @@ import (
 	"testing"
 
 	"github.com/blocks-snn/blocks/dataset"
+	"github.com/blocks-snn/blocks/dataset/datasettest"
 	"github.com/blocks-snn/blocks/model"
 )
 
-// toy is an in-memory dataset: class c makes the channels of group c fire
-// often and the others rarely.
-type toy struct {
-	name            string
-	steps, channels int
-	classes         int
-	labels          []int
-	events          []dataset.Events
-}
-
-func (d *toy) Name() string                         { return d.name }
-func (d *toy) Len() int                             { return len(d.labels) }
-func (d *toy) Channels() int                        { return d.channels }
-func (d *toy) Steps() int                           { return d.steps }
-func (d *toy) Classes() int                         { return d.classes }
-func (d *toy) Label(i int) int                      { return d.labels[i] }
-func (d *toy) Sample(i int) (dataset.Events, error) { return d.events[i], nil }
-
-func newToy(name string, n int, seed uint64) *toy {
-	d := &toy{name: name, steps: 30, channels: 12, classes: 3}
-	rng := rand.New(rand.NewPCG(seed, 7))
-	group := d.channels / d.classes
-	for i := range n {
-		c := i % d.classes
-		ev := dataset.Events{Ptr: make([]int32, d.steps+1)}
-		for t := range d.steps {
-			for ch := range d.channels {
-				p := 0.05
-				if ch/group == c {
-					p = 0.4
-				}
-				if rng.Float64() < p {
-					ev.Idx = append(ev.Idx, int32(ch))
-				}
-			}
-			ev.Ptr[t+1] = int32(len(ev.Idx))
-		}
-		d.labels = append(d.labels, c)
-		d.events = append(d.events, ev)
-	}
-	return d
-}
-
-func toySplit() dataset.Split {
-	return dataset.Split{Train: newToy("toy/train", 60, 1), Test: newToy("toy/test", 30, 2)}
-}
+func toySplit() dataset.Split { return datasettest.Split() }
 
 func toyConfig(epochs int) Config {
 	c := DefaultConfig()

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,53 +11,10 @@ import (
 	"testing"
 
 	"github.com/blocks-snn/blocks/dataset"
+	"github.com/blocks-snn/blocks/dataset/datasettest"
 	"github.com/blocks-snn/blocks/model"
 	"github.com/blocks-snn/blocks/train"
 )
-
-// toyData is a small in-memory dataset: class c makes the channels of
-// group c fire often and the others rarely.
-type toyData struct {
-	name            string
-	steps, channels int
-	classes         int
-	labels          []int
-	events          []dataset.Events
-}
-
-func (d *toyData) Name() string                         { return d.name }
-func (d *toyData) Len() int                             { return len(d.labels) }
-func (d *toyData) Channels() int                        { return d.channels }
-func (d *toyData) Steps() int                           { return d.steps }
-func (d *toyData) Classes() int                         { return d.classes }
-func (d *toyData) Label(i int) int                      { return d.labels[i] }
-func (d *toyData) Sample(i int) (dataset.Events, error) { return d.events[i], nil }
-func (d *toyData) DT() float64                          { return 1 }
-
-func newToyData(name string, n int, seed uint64) *toyData {
-	d := &toyData{name: name, steps: 30, channels: 12, classes: 3}
-	rng := rand.New(rand.NewPCG(seed, 7))
-	group := d.channels / d.classes
-	for i := range n {
-		c := i % d.classes
-		ev := dataset.Events{Ptr: make([]int32, d.steps+1)}
-		for t := range d.steps {
-			for ch := range d.channels {
-				p := 0.05
-				if ch/group == c {
-					p = 0.4
-				}
-				if rng.Float64() < p {
-					ev.Idx = append(ev.Idx, int32(ch))
-				}
-			}
-			ev.Ptr[t+1] = int32(len(ev.Idx))
-		}
-		d.labels = append(d.labels, c)
-		d.events = append(d.events, ev)
-	}
-	return d
-}
 
 // useToyData makes train and eval load the toy dataset, whatever its
 // name, for the duration of the test.
@@ -70,7 +26,7 @@ func useToyData(t *testing.T) {
 			cfg.DT = 1
 		}
 		cfg.Steps = 30
-		return dataset.Split{Train: newToyData("toy/train", 60, 1), Test: newToyData("toy/test", 30, 2)}, nil
+		return datasettest.Split(), nil
 	}
 	t.Cleanup(func() { loadSplit = old })
 }
