@@ -151,59 +151,50 @@ func Jobs(grids ...Grid) []Job {
 // ParseInts parses a comma-separated list of integers no smaller than
 // min, dropping repeats. name is used in error messages.
 func ParseInts(name, s string, min int) ([]int, error) {
-	var out []int
-	seen := map[int]bool{}
-	for _, f := range splitList(s) {
+	return parseList(name, s, func(f string) (int, error) {
 		v, err := strconv.Atoi(f)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %q is not an integer", name, f)
+			return 0, fmt.Errorf("%q is not an integer", f)
 		}
-		if err := checkMin(v, min); err != nil {
+		return v, checkMin(v, min)
+	})
+}
+
+// ParseSeeds parses a comma-separated list of unsigned integers.
+func ParseSeeds(name, s string) ([]uint64, error) {
+	return parseList(name, s, func(f string) (uint64, error) {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a non-negative integer", f)
+		}
+		return v, nil
+	})
+}
+
+// ParseMethods parses a comma-separated list of simulator names.
+func ParseMethods(name, s string) ([]sim.Method, error) {
+	return parseList(name, s, func(f string) (sim.Method, error) {
+		m, err := sim.ParseMethod(f)
+		if err != nil {
+			return 0, fmt.Errorf("unknown method %q (want blocks or standard)", f)
+		}
+		return m, nil
+	})
+}
+
+// parseList parses the comma-separated items of s with parse, drops
+// repeats (keeping the first), and names the flag in every error.
+func parseList[T comparable](name, s string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	seen := map[T]bool{}
+	for _, f := range splitList(s) {
+		v, err := parse(f)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if !seen[v] {
 			seen[v] = true
 			out = append(out, v)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: empty list", name)
-	}
-	return out, nil
-}
-
-// ParseSeeds parses a comma-separated list of unsigned integers.
-func ParseSeeds(name, s string) ([]uint64, error) {
-	var out []uint64
-	seen := map[uint64]bool{}
-	for _, f := range splitList(s) {
-		v, err := strconv.ParseUint(f, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %q is not a non-negative integer", name, f)
-		}
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: empty list", name)
-	}
-	return out, nil
-}
-
-// ParseMethods parses a comma-separated list of simulator names.
-func ParseMethods(name, s string) ([]sim.Method, error) {
-	var out []sim.Method
-	seen := map[sim.Method]bool{}
-	for _, f := range splitList(s) {
-		m, err := sim.ParseMethod(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: unknown method %q (want blocks or standard)", name, f)
-		}
-		if !seen[m] {
-			seen[m] = true
-			out = append(out, m)
 		}
 	}
 	if len(out) == 0 {

@@ -1,4 +1,4 @@
-// Package network stacks adaptive LIF layers into a network and trains it:
+// Package network stacks adaptive LIF layers into a network and differentiates it:
 // parameters in the reference implementation's naming and layout
 // ([Layer], [Readout]), their initialisation (DESIGN §1), the input
 // projections (event-driven for binary spike input), the forward pass with

@@ -196,6 +196,20 @@ func Evaluate(rec *Recording, model []int) Score {
 	return s
 }
 
+// scoreJSON is a Score as written to reports: undefined values as null.
+type scoreJSON struct {
+	Stimulus       string   `json:"stimulus"`
+	Gamma          *float64 `json:"gamma"`
+	Reliability    *float64 `json:"reliability"`
+	NormGamma      *float64 `json:"normalised_gamma"`
+	EV             *float64 `json:"explained_variance"`
+	OwnEV          *float64 `json:"recorded_explained_variance"`
+	NormEV         *float64 `json:"normalised_explained_variance"`
+	Spikes         int      `json:"spikes"`
+	RecordedSpikes *float64 `json:"recorded_spikes"`
+	CountError     *float64 `json:"spike_count_error"`
+}
+
 // MarshalJSON writes the score with undefined values (NaN, ±Inf, e.g. the
 // reliability of a single repetition) as null.
 func (s Score) MarshalJSON() ([]byte, error) {
@@ -205,34 +219,12 @@ func (s Score) MarshalJSON() ([]byte, error) {
 		}
 		return &v
 	}
-	return json.Marshal(struct {
-		Stimulus       string   `json:"stimulus"`
-		Gamma          *float64 `json:"gamma"`
-		Reliability    *float64 `json:"reliability"`
-		NormGamma      *float64 `json:"normalised_gamma"`
-		EV             *float64 `json:"explained_variance"`
-		OwnEV          *float64 `json:"recorded_explained_variance"`
-		NormEV         *float64 `json:"normalised_explained_variance"`
-		Spikes         int      `json:"spikes"`
-		RecordedSpikes *float64 `json:"recorded_spikes"`
-		CountError     *float64 `json:"spike_count_error"`
-	}{s.Stimulus, f(s.Gamma), f(s.Reliability), f(s.NormGamma), f(s.EV), f(s.OwnEV), f(s.NormEV), s.Spikes, f(s.RecordedSpikes), f(s.CountError)})
+	return json.Marshal(scoreJSON{s.Stimulus, f(s.Gamma), f(s.Reliability), f(s.NormGamma), f(s.EV), f(s.OwnEV), f(s.NormEV), s.Spikes, f(s.RecordedSpikes), f(s.CountError)})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes, null as NaN.
 func (s *Score) UnmarshalJSON(b []byte) error {
-	var v struct {
-		Stimulus       string   `json:"stimulus"`
-		Gamma          *float64 `json:"gamma"`
-		Reliability    *float64 `json:"reliability"`
-		NormGamma      *float64 `json:"normalised_gamma"`
-		EV             *float64 `json:"explained_variance"`
-		OwnEV          *float64 `json:"recorded_explained_variance"`
-		NormEV         *float64 `json:"normalised_explained_variance"`
-		Spikes         int      `json:"spikes"`
-		RecordedSpikes *float64 `json:"recorded_spikes"`
-		CountError     *float64 `json:"spike_count_error"`
-	}
+	var v scoreJSON
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
