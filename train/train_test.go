@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,21 +72,9 @@ func TestSchedule(t *testing.T) {
 
 func TestShuffleDeterministic(t *testing.T) {
 	a, b, c := Shuffle(50, 1, 3), Shuffle(50, 1, 3), Shuffle(50, 1, 4)
-	if !equalInts(a, b) || equalInts(a, c) {
+	if !slices.Equal(a, b) || slices.Equal(a, c) {
 		t.Error("Shuffle must depend on (seed, epoch) alone")
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestTrainLearns(t *testing.T) {

@@ -68,16 +68,12 @@ flags:
 	repeats := fs.Int("repeats", bench.DefaultRepeats, "timed passes per configuration and method after one warm-up pass; the median is reported")
 	out := fs.String("out", "bench-results", "`directory` for results.csv and the figures (created if needed)")
 	paper := fs.Bool("paper", false, "run the paper's two full grids instead of --t, --arp, --batch, --hidden, --layers and --inputs")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
 	}
 
 	// Check every value before any work.
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := setFlags(fs)
 	var g bench.Grid
 	dst := []*[]int{&g.T, &g.ARP, &g.Batch, &g.Hidden, &g.Layers, &g.Inputs}
 	for i, l := range lists {

@@ -28,11 +28,8 @@ func runDemo(args []string, stdout io.Writer) error {
 	fs.IntVar(&c.Hidden, "hidden", 128, "neurons per recurrent adaptive layer")
 	fs.IntVar(&c.Layers, "layers", 1, "number of layers")
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))
 	}
 	net, x, err := bench.Setup(c)
 	if err != nil {

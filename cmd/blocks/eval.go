@@ -41,14 +41,10 @@ flags:
 	split := fs.String("split", "test", "split to evaluate: test or train")
 	batch := fs.Int("batch", 0, "batch size (0: the training run's evaluation batch, else 64)")
 	threads := threadsFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("eval: unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := setFlags(fs)
 	if *modelPath == "" {
 		return fmt.Errorf("eval: --model is required")
 	}

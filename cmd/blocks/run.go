@@ -39,11 +39,8 @@ func runRun(args []string, stdout io.Writer) error {
 	outPath := fs.String("out", "", "output file (.npz) for spikes.<layer> [batch, n_out, T] and gradients (required)")
 	gradPath := fs.String("out-grad", "", "optional gradient of a loss w.r.t. the last layer's spikes (.npy), [batch, n_out, T];\nadds grad.<layer>.<name> for every parameter and grad.input")
 	threads := threadsFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("run: unexpected argument %q", fs.Arg(0))
 	}
 	restore, err := useThreads("run", *threads)
 	if err != nil {

@@ -181,14 +181,10 @@ flags:
 	out := fs.String("out", "runs/train", "output `directory` for checkpoints, metrics and plots (created if needed)")
 	resume := fs.String("resume", "", "continue the run of this checkpoint (a `path`, or its directory)")
 	threads := threadsFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("train: unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := setFlags(fs)
 	restore, err := useThreads("train", *threads)
 	if err != nil {
 		return err

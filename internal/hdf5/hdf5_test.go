@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -103,7 +104,7 @@ func TestReadH5py(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []int64{3, 0, 19, 7, 3, 12}; !equal(labels, want) {
+		if want := []int64{3, 0, 19, 7, 3, 12}; !slices.Equal(labels, want) {
 			t.Errorf("%s: labels %v, want %v", c.file, labels, want)
 		}
 		// A part read agrees with the whole.
@@ -130,18 +131,6 @@ func TestReadH5py(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-}
-
-func equal(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -197,15 +186,15 @@ func TestRoundTrip(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "want integers") || !strings.Contains(err.Error(), name) {
 				t.Errorf("ReadInt64 of flat/%s: %v", n, err)
 			}
-		} else if err != nil || !equal(iv, []int64{1, 2, 250}) {
+		} else if err != nil || !slices.Equal(iv, []int64{1, 2, 250}) {
 			t.Errorf("ReadInt64 of flat/%s: %v %v", n, iv, err)
 		}
 		_, id, err := f.ReadVLenInt64("vlen/"+n, 1, 2)
-		if !isFloat && (err != nil || !equal(id, []int64{7})) {
+		if !isFloat && (err != nil || !slices.Equal(id, []int64{7})) {
 			t.Errorf("ReadVLenInt64 of vlen/%s: %v %v", n, id, err)
 		}
 	}
-	if v, err := f.ReadInt64("neg"); err != nil || !equal(v, []int64{-5, 3}) {
+	if v, err := f.ReadInt64("neg"); err != nil || !slices.Equal(v, []int64{-5, 3}) {
 		t.Errorf("neg: %v %v", v, err)
 	}
 	if v, err := f.ReadFloat64("empty"); err != nil || len(v) != 0 {
