@@ -182,6 +182,28 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// TestRichLoadErrors covers the rich neuron's keys (richNet's layer 0 has
+// three adaptation scales and a reset potential).
+func TestRichLoadErrors(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit edit
+		want string
+	}{
+		{"missing strength of a scale", drop("0._b.1"), "missing key 0._b.1 (the file has adaptation scales up to 2)"},
+		{"gap in the scales", drop("0._p.1"), "missing key 0._p.1 (the file has adaptation scales up to 2)"},
+		{"too many scales", floats("0._p.40", []int{4}, 1, 1, 1, 1), "key 0._p.40: adaptation scale 40, at most 16 scales are supported"},
+		{"reset potential shape", floats("0._v_reset", []int{3}, 0, 0, 0), "key 0._v_reset: shape (3,), want (4,)"},
+		{"NaN in a scale", setValue("0._p.2", 1, float32(math.NaN())), "key 0._p.2: value at index (1,) is NaN"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := zipArrays(t, c.edit(modelArrays(richNet(t, 1))))
+			_, err := Read(bytes.NewReader(b), int64(len(b)))
+			wantErr(t, err, c.want)
+		})
+	}
+}
+
 func TestNotAnArchive(t *testing.T) {
 	_, err := Read(strings.NewReader("not a zip file"), 14)
 	wantErr(t, err, "model: not an .npz archive")

@@ -17,6 +17,20 @@ import (
 // parameters, in the order [Params] returns them.
 var ParamNames = []string{"_beta", "_p", "_b", "_rf_weight", "_rf_bias", "_rec_weight"}
 
+// The rich neuron's parameters (not in the reference): the reset
+// potential, and scales m >= 1 of the adaptation as "_p.<m>", "_b.<m>"
+// (scale 0 is "_p", "_b").
+const vResetName = "_v_reset"
+
+// ScaleName returns the name of adaptation scale m of parameter "_p" or
+// "_b": the name itself for m = 0, else name.<m>.
+func ScaleName(name string, m int) string {
+	if m == 0 {
+		return name
+	}
+	return name + "." + strconv.Itoa(m)
+}
+
 const (
 	configKey     = "config"
 	readoutWeight = "readout._weight"
@@ -28,28 +42,37 @@ const (
 func LayerKey(i int, name string) string { return strconv.Itoa(i) + "." + name }
 
 // Params returns l's parameters under their reference names and in the
-// reference's shapes; "_rec_weight" only if l is recurrent. The arrays
-// share memory with l.
+// reference's shapes; "_rec_weight" only if l is recurrent; for the rich
+// neuron then "_p.<m>" and "_b.<m>" for every scale m >= 1 and
+// "_v_reset" if it has a reset potential. The arrays share memory with l.
 func Params(l *network.Layer) []Entry {
-	return layerEntries(l, l.Beta, l.P, l.B, l.W, l.Bias, l.Rec)
+	return layerEntries(l, network.LayerGrads{W: l.W, Bias: l.Bias, Rec: l.Rec, Beta: l.Beta, P: l.P, B: l.B, VReset: l.VReset})
 }
 
 // Grads returns the gradients g of l's parameters under the same names and
 // in the same shapes as [Params].
 func Grads(l *network.Layer, g network.LayerGrads) []Entry {
-	return layerEntries(l, g.Beta, g.P, g.B, g.W, g.Bias, g.Rec)
+	return layerEntries(l, g)
 }
 
-func layerEntries(l *network.Layer, beta, p, b, w, bias, rec []float32) []Entry {
+// layerEntries names the tensors of v, which has the shapes of l's
+// parameters (its parameters or their gradients).
+func layerEntries(l *network.Layer, v network.LayerGrads) []Entry {
 	n := l.NOut
 	vec := func(key string, v []float32) Entry { return Entry{key, Array{[]int{n}, v}} }
 	e := []Entry{
-		vec("_beta", beta), vec("_p", p), vec("_b", b),
-		{"_rf_weight", Array{[]int{n, 1, l.NIn, 1}, w}},
-		vec("_rf_bias", bias),
+		vec("_beta", v.Beta), vec("_p", v.P[:n]), vec("_b", v.B[:n]),
+		{"_rf_weight", Array{[]int{n, 1, l.NIn, 1}, v.W}},
+		vec("_rf_bias", v.Bias),
 	}
 	if l.Recurrent() {
-		e = append(e, Entry{"_rec_weight", Array{[]int{n, n}, rec}})
+		e = append(e, Entry{"_rec_weight", Array{[]int{n, n}, v.Rec}})
+	}
+	for m := 1; m < l.Neuron.AdaptScales(); m++ {
+		e = append(e, vec(ScaleName("_p", m), v.P[m*n:(m+1)*n]), vec(ScaleName("_b", m), v.B[m*n:(m+1)*n]))
+	}
+	if l.Neuron.ResetPotential {
+		e = append(e, vec(vResetName, v.VReset))
 	}
 	return e
 }
@@ -101,6 +124,12 @@ func Save(path string, net *network.Network) error {
 //	i._rf_bias     [n_out]              input bias
 //	i._rec_weight  [n_out, n_out]       recurrent weights, recurrent layers only
 //
+// and, for the rich neuron (docs/equations.md; not in the reference):
+//
+//	i._p.<m>, i._b.<m>  [n_out]  adaptation scale m = 1 … K-1 (scale 0 is _p, _b)
+//	i._v_reset          [n_out]  reset potential
+//
+// A layer without them is the paper's neuron (one scale, reset to 0).
 // and, for a network with a leaky-integrator readout (not part of the
 // reference), readout._weight [n_out, n_in], readout._bias [n_out] and
 // readout._beta [n_out]. Arrays are written as float32 ('<f4'); float32
@@ -244,6 +273,9 @@ func readLayer(z *archive, i, nIn int, cfg neuron.Config, recurrent *bool) (*net
 			return nil, err
 		}
 	}
+	if err := readRich(z, i, l); err != nil {
+		return nil, err
+	}
 	recKey := LayerKey(i, "_rec_weight")
 	has := z.has(recKey)
 	switch {
@@ -255,6 +287,52 @@ func readLayer(z *archive, i, nIn int, cfg neuron.Config, recurrent *bool) (*net
 		l.Rec, err = z.shaped(recKey, n, n)
 	}
 	return l, err
+}
+
+// readRich reads layer i's rich-neuron parameters into l, if the file has
+// them: scales 1 … K-1 of the adaptation ("i._p.<m>" and "i._b.<m>", both,
+// for consecutive m) and the reset potential "i._v_reset".
+func readRich(z *archive, i int, l *network.Layer) error {
+	n := l.NOut
+	scales := 1
+	for _, name := range []string{"_p", "_b"} {
+		prefix := LayerKey(i, name) + "."
+		for key := range z.files {
+			if m, err := strconv.Atoi(strings.TrimPrefix(key, prefix)); err == nil && strings.HasPrefix(key, prefix) && m >= 1 {
+				if m >= neuron.MaxScales {
+					return fmt.Errorf("key %s: adaptation scale %d, at most %d scales are supported", key, m, neuron.MaxScales)
+				}
+				scales = max(scales, m+1)
+			}
+		}
+	}
+	for m := 1; m < scales; m++ {
+		for _, p := range []struct {
+			name string
+			dst  *[]float32
+		}{{"_p", &l.P}, {"_b", &l.B}} {
+			key := LayerKey(i, ScaleName(p.name, m))
+			if !z.has(key) {
+				return fmt.Errorf("missing key %s (the file has adaptation scales up to %d)", key, scales-1)
+			}
+			v, err := z.shaped(key, n)
+			if err != nil {
+				return err
+			}
+			*p.dst = append(*p.dst, v...)
+		}
+	}
+	if scales > 1 {
+		l.Neuron.Scales = scales
+	}
+	if key := LayerKey(i, vResetName); z.has(key) {
+		v, err := z.shaped(key, n)
+		if err != nil {
+			return err
+		}
+		l.VReset, l.Neuron.ResetPotential = v, true
+	}
+	return nil
 }
 
 // readReadout reads the readout, if the file has one; nIn is the last

@@ -77,7 +77,7 @@ func sameNet(a, b *network.Network) string {
 		for _, p := range []struct {
 			name string
 			x, y []float32
-		}{{"W", la.W, lb.W}, {"Bias", la.Bias, lb.Bias}, {"Rec", la.Rec, lb.Rec}, {"Beta", la.Beta, lb.Beta}, {"P", la.P, lb.P}, {"B", la.B, lb.B}} {
+		}{{"W", la.W, lb.W}, {"Bias", la.Bias, lb.Bias}, {"Rec", la.Rec, lb.Rec}, {"Beta", la.Beta, lb.Beta}, {"P", la.P, lb.P}, {"B", la.B, lb.B}, {"VReset", la.VReset, lb.VReset}} {
 			if !sameBits(p.x, p.y) {
 				return fmt.Sprintf("layer %d: %s = %v, want %v", i, p.name, p.y, p.x)
 			}
@@ -91,6 +91,65 @@ func sameNet(a, b *network.Network) string {
 		return fmt.Sprintf("readout %+v, want %+v", *rb, *ra)
 	}
 	return ""
+}
+
+// richNet is testNet with the rich neuron: layer 0 with three adaptation
+// scales and a reset potential, layer 1 with a reset potential only.
+func richNet(t *testing.T, seed uint64) *network.Network {
+	t.Helper()
+	net := testNet(t, true, true, neuron.MultiGaussian, seed)
+	rng := rand.New(rand.NewPCG(seed, 8))
+	for i, l := range net.Layers {
+		if i == 0 {
+			l.Neuron.Scales = 3
+			for range 2 * l.NOut {
+				l.P = append(l.P, float32(rng.NormFloat64()))
+				l.B = append(l.B, float32(rng.NormFloat64()))
+			}
+		}
+		l.Neuron.ResetPotential = true
+		for range l.NOut {
+			l.VReset = append(l.VReset, float32(rng.NormFloat64()))
+		}
+	}
+	return net
+}
+
+// TestRichRoundTrip saves and loads networks of the rich neuron: the
+// extra scales and the reset potential travel under their own keys, and a
+// file without them is the paper's neuron.
+func TestRichRoundTrip(t *testing.T) {
+	net := richNet(t, 3)
+	var buf bytes.Buffer
+	if err := Write(&buf, net); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sameNet(net, got); d != "" {
+		t.Fatal(d)
+	}
+	var keys []string
+	for i, l := range got.Layers {
+		for _, e := range Params(l) {
+			keys = append(keys, LayerKey(i, e.Key))
+		}
+	}
+	want := []string{"0._beta", "0._p", "0._b", "0._rf_weight", "0._rf_bias", "0._rec_weight", "0._p.1", "0._b.1", "0._p.2", "0._b.2", "0._v_reset",
+		"1._beta", "1._p", "1._b", "1._rf_weight", "1._rf_bias", "1._v_reset"}
+	if !slices.Equal(keys, want) {
+		t.Errorf("keys %v, want %v", keys, want)
+	}
+	plain := zipArrays(t, drop("1._v_reset")(modelArrays(net)))
+	got, err = Read(bytes.NewReader(plain), int64(len(plain)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Layers[1].Neuron; c.ResetPotential || got.Layers[1].VReset != nil || c.Rich() {
+		t.Errorf("layer without _v_reset loads as %+v with V_r %v, want the paper's neuron", c, got.Layers[1].VReset)
+	}
 }
 
 func TestRoundTrip(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 // LayerGrads holds the gradients of a [Layer]'s parameters, with respect
 // to the raw values (through the clamps), in the same shapes.
 type LayerGrads struct {
-	W, Bias, Rec, Beta, P, B []float32
+	W, Bias, Rec, Beta, P, B, VReset []float32
 }
 
 // Grads holds the gradients of every parameter of a network, and of its
@@ -52,15 +52,11 @@ func (p *Pass) Backward(gOut tensor.Batch, inputGrad bool) (*Grads, error) {
 		if li > 0 {
 			in = p.traces[li-1].Spikes
 		}
-		lg := LayerGrads{W: projectGrads(in, gI), Bias: sg.CurrentSum, Rec: sg.Rec, Beta: sg.Beta, P: sg.P, B: sg.B}
-		for i := range l.NOut {
-			_, d := neuron.ClampBeta(l.Beta[i])
-			lg.Beta[i] *= d
-			_, d = neuron.ClampP(l.P[i])
-			lg.P[i] *= d
-			_, d = neuron.ClampB(l.B[i])
-			lg.B[i] *= d
-		}
+		lg := LayerGrads{W: projectGrads(in, gI), Bias: sg.CurrentSum, Rec: sg.Rec, Beta: sg.Beta, P: sg.P, B: sg.B, VReset: sg.VReset}
+		chainClamp(lg.Beta, l.Beta, neuron.ClampBeta)
+		chainClamp(lg.P, l.P, neuron.ClampP)
+		chainClamp(lg.B, l.B, neuron.ClampB)
+		chainClamp(lg.VReset, l.VReset, neuron.ClampVReset)
 		g.Layers[li] = lg
 		if li < last || net.Readout != nil {
 			tensor.Release(gS) // ours, not the caller's gOut

@@ -18,10 +18,23 @@ const floatAllowance = 1e-5
 // spike trains, allowing a difference only where the standard
 // simulator's |V − θ| is within the float-rounding allowance.
 func TestBlocksEqualsStandard(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
 	opts := caseOptions{maxARP: 60, maxT: 200, maxN: 24, maxIn: 30, maxBatch: 4, maxLayers: 3, dense: true, surrogates: allSurrogates}
+	checkEquivalence(t, rand.New(rand.NewPCG(1, 2)), 1000, opts)
+}
+
+// TestRichBlocksEqualsStandard is TestBlocksEqualsStandard for the rich
+// neuron (docs/equations.md): 1–3 adaptation scales and a reset potential
+// across its whole clamp range.
+func TestRichBlocksEqualsStandard(t *testing.T) {
+	opts := caseOptions{maxARP: 60, maxT: 200, maxN: 24, maxIn: 30, maxBatch: 4, maxLayers: 3, dense: true, surrogates: allSurrogates, rich: true}
+	checkEquivalence(t, rand.New(rand.NewPCG(5, 6)), 1000, opts)
+}
+
+// checkEquivalence runs cases random networks through both simulators.
+func checkEquivalence(t *testing.T, rng *rand.Rand, cases int, opts caseOptions) {
+	t.Helper()
 	var steps, spikes, flips int
-	for c := range 1000 {
+	for c := range cases {
 		rc := randomNet(rng, opts)
 		bp, err := rc.net.Forward(rc.input, sim.Blocks)
 		if err != nil {

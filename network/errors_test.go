@@ -72,6 +72,37 @@ func TestBadArguments(t *testing.T) {
 			_, err := net.Forward(good, sim.Blocks)
 			return err
 		}, "layer 0: W has 5 values, want 12"},
+		{"too many adaptation scales", func() error {
+			net := smallNet(t)
+			net.Layers[0].Neuron.Scales = neuron.MaxScales + 1
+			_, err := net.Forward(good, sim.Blocks)
+			return err
+		}, "number of adaptation time scales must be in 1 … 16, got 17"},
+		{"adaptation scales without their parameters", func() error {
+			net := smallNet(t)
+			net.Layers[0].Neuron.Scales = 2
+			_, err := net.Forward(good, sim.Blocks)
+			return err
+		}, "layer 0: P has 4 values, want 8"},
+		{"reset potential missing", func() error {
+			net := smallNet(t)
+			net.Layers[0].Neuron.ResetPotential = true
+			_, err := net.Forward(good, sim.Standard)
+			return err
+		}, "layer 0: VReset has 0 values, want 4"},
+		{"reset potential without the config", func() error {
+			net := smallNet(t)
+			net.Layers[0].VReset = make([]float32, 4)
+			_, err := net.Forward(good, sim.Standard)
+			return err
+		}, "has reset potentials but its neuron config has no ResetPotential"},
+		{"NaN reset potential", func() error {
+			net := smallNet(t)
+			net.Layers[0].Neuron.ResetPotential = true
+			net.Layers[0].VReset = []float32{0, 0, float32(math.NaN()), 0}
+			_, err := net.Forward(good, sim.Standard)
+			return err
+		}, "layer 0: VReset[2] is NaN"},
 		{"NaN parameter", func() error {
 			net := smallNet(t)
 			net.Layers[0].Beta[2] = float32(math.Inf(1))

@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -37,8 +38,8 @@ func referenceNet(net *Network, m sim.Method) reference.Net {
 		rn.Layers = append(rn.Layers, reference.Layer{
 			NIn: l.NIn, NOut: l.NOut,
 			W: f64(l.W), Bias: f64(l.Bias), Rec: f64(l.Rec),
-			Beta: f64(l.Beta), P: f64(l.P), B: f64(l.B),
-			ARP: l.Neuron.ARP, Adapt: l.Neuron.Adapt,
+			Beta: f64(l.Beta), P: f64(l.P), B: f64(l.B), VReset: f64(l.VReset),
+			Scales: l.Neuron.Scales, ARP: l.Neuron.ARP, Adapt: l.Neuron.Adapt,
 			Surrogate: l.Neuron.Surrogate.String(), Detach: l.Neuron.DetachSpikeGrad,
 		})
 	}
@@ -92,6 +93,60 @@ func TestGradientsAgainstReference(t *testing.T) {
 	}
 }
 
+// TestRichGradientsAgainstReference is TestGradientsAgainstReference for
+// the rich neuron: 1–3 adaptation scales and a reset potential (raw
+// values across and beyond its clamp), whose gradients are checked too.
+func TestRichGradientsAgainstReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var checked, skipped, vResetSeen int
+	for _, m := range []sim.Method{sim.Blocks, sim.Standard} {
+		for _, sur := range allSurrogates {
+			for _, detach := range []bool{true, false} {
+				for _, arp := range []int{0, 1, 4} {
+					name := fmt.Sprintf("rich/%v/%v/detach=%v/arp=%d", m, sur, detach, arp)
+					for rep := range 3 {
+						rc := randomNet(rng, caseOptions{maxARP: 0, maxT: 30, maxN: 5, maxIn: 5, maxBatch: 2, maxLayers: 2, dense: true, surrogates: allSurrogates, rich: true})
+						for i, l := range rc.net.Layers {
+							l.Neuron.ARP, l.Neuron.Surrogate, l.Neuron.DetachSpikeGrad = arp, sur, detach
+							l.Neuron.Adapt = rep < 2 || i == 0
+							if rep == 0 && l.Rec == nil {
+								l.Rec = make([]float32, l.NOut*l.NOut)
+								for j := range l.Rec {
+									l.Rec[j] = float32(rng.Float64() - 0.5)
+								}
+							}
+						}
+						if rc.input.T%(arp+1) == 0 {
+							rc.input = extendT(rc.input)
+						}
+						if gradCaseStats(t, name, rc, m, &vResetSeen) {
+							checked++
+						} else {
+							skipped++
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d cases checked (%d layers with a non-zero V_r gradient), %d skipped for a float32/float64 rounding flip", checked, vResetSeen, skipped)
+	if skipped > checked/10 {
+		t.Fatalf("too many cases skipped: %d of %d", skipped, checked+skipped)
+	}
+	if vResetSeen < checked/2 {
+		t.Fatalf("only %d of %d cases have a non-zero reset-potential gradient", vResetSeen, checked)
+	}
+}
+
+// absErr returns the Euclidean norm of got − want.
+func absErr(got []float32, want []float64) float64 {
+	var d float64
+	for i, w := range want {
+		d += (float64(got[i]) - w) * (float64(got[i]) - w)
+	}
+	return math.Sqrt(d)
+}
+
 // extendT appends one step of zero input.
 func extendT(x tensor.Batch) tensor.Batch {
 	y := tensor.New(x.B, x.T+1, x.N)
@@ -104,6 +159,12 @@ func extendT(x tensor.Batch) tensor.Batch {
 // gradCase compares one case; it returns false if the case was skipped
 // because float64 and float32 disagree on a spike within rounding.
 func gradCase(t *testing.T, name string, rc randomCase, m sim.Method) bool {
+	return gradCaseStats(t, name, rc, m, nil)
+}
+
+// gradCaseStats is gradCase that also counts, into vResetSeen (if not
+// nil), the layers whose reset-potential gradient is not negligible.
+func gradCaseStats(t *testing.T, name string, rc randomCase, m sim.Method, vResetSeen *int) bool {
 	t.Helper()
 	net, x := rc.net, rc.input
 	pass, err := net.Forward(x, m)
@@ -142,7 +203,10 @@ func gradCase(t *testing.T, name string, rc randomCase, m sim.Method) bool {
 		t.Fatal(err)
 	}
 	check := func(what string, got []float32, want []float64) {
-		if e := relErr(got, f32(want)); e > 1e-3 {
+		// A gradient that is exactly zero can come out of the reference as
+		// float64 rounding residue (its carry A = a/p multiplies by 1/p and
+		// p again, leaving ~1e-20): below 1e-12 in norm, both are zero.
+		if e := relErr(got, f32(want)); e > 1e-3 && absErr(got, want) > 1e-12 {
 			t.Errorf("%s: %s: relative error %.3g > 1e-3\n got %v\nwant %v", name, what, e, got, want)
 		}
 	}
@@ -155,6 +219,15 @@ func gradCase(t *testing.T, name string, rc randomCase, m sim.Method) bool {
 		check(fmt.Sprintf("layer %d b", l), lg.B, rg.B)
 		if rg.Rec != nil {
 			check(fmt.Sprintf("layer %d rec", l), lg.Rec, rg.Rec)
+		}
+		if (rg.VReset == nil) != (lg.VReset == nil) {
+			t.Fatalf("%s: layer %d: reset-potential gradient %v, reference %v", name, l, lg.VReset, rg.VReset)
+		}
+		if rg.VReset != nil {
+			check(fmt.Sprintf("layer %d v_reset", l), lg.VReset, rg.VReset)
+			if vResetSeen != nil && absErr(make([]float32, len(rg.VReset)), rg.VReset) > 1e-6 {
+				*vResetSeen++
+			}
 		}
 	}
 	check("input", g.Input.Data, refInput)

@@ -19,8 +19,13 @@ type Layer struct {
 	Bias      []float32 // [NOut], _rf_bias
 	Rec       []float32 // [NOut][NOut], _rec_weight: Rec[n*NOut+m] from m to n; nil if feed-forward
 	Beta      []float32 // [NOut], raw membrane decay (_beta)
-	P         []float32 // [NOut], raw adaptation decay (_p)
-	B         []float32 // [NOut], raw adaptation strength (_b)
+	// P and B are the raw adaptation decays and strengths, [K][NOut] for
+	// the K = Neuron.AdaptScales() time scales (_p, _b; scales m >= 1 of
+	// the rich neuron _p.<m>, _b.<m>).
+	P, B []float32
+	// VReset is the raw reset potential, [NOut] (_v_reset), if
+	// Neuron.ResetPotential; nil for the paper's reset to 0.
+	VReset []float32
 }
 
 // Readout is a leaky-integrator layer without spikes:
@@ -70,8 +75,9 @@ func PaperConfig(inputs, outputs int, dtMs, arpMs float64, seed uint64) Config {
 
 // New creates a network initialised as the paper does (DESIGN §1):
 // W ~ U(-1/sqrt(n_in), 1/sqrt(n_in)), bias 0, W_rec = identity,
-// beta = exp(-DT/TauMem), p = exp(-DT/TauAdapt), b = 1.8. The same seed
-// gives the same network.
+// beta = exp(-DT/TauMem), p = exp(-DT/TauAdapt), b = 1.8; for the rich
+// neuron V_r = 0 and scale m's p = exp(-DT/tau_m) with tau_m =
+// [neuron.ScaleTau](TauAdapt, m). The same seed gives the same network.
 func New(cfg Config) (*Network, error) {
 	if cfg.Inputs <= 0 {
 		return nil, fmt.Errorf("network: need at least one input, got %d", cfg.Inputs)
@@ -103,8 +109,13 @@ func New(cfg Config) (*Network, error) {
 			W:    uniform(rng, n*nIn, 1/math.Sqrt(float64(nIn))),
 			Bias: make([]float32, n),
 			Beta: fill(n, neuron.InitBeta(cfg.DT, cfg.TauMem)),
-			P:    fill(n, neuron.InitP(cfg.DT, cfg.TauAdapt)),
-			B:    fill(n, neuron.InitB),
+		}
+		for m := range lc.Neuron.AdaptScales() {
+			l.P = append(l.P, fill(n, neuron.InitP(cfg.DT, neuron.ScaleTau(cfg.TauAdapt, m)))...)
+			l.B = append(l.B, fill(n, neuron.InitB)...)
+		}
+		if lc.Neuron.ResetPotential {
+			l.VReset = make([]float32, n)
 		}
 		if lc.Recurrent {
 			l.Rec = make([]float32, n*n)
@@ -150,11 +161,20 @@ func (l *Layer) validate(name string) error {
 	if err := l.Neuron.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	k := l.Neuron.AdaptScales()
 	if err := checkParams(name, []param{
 		{"W", l.W, l.NOut * l.NIn}, {"Bias", l.Bias, l.NOut},
-		{"Beta", l.Beta, l.NOut}, {"P", l.P, l.NOut}, {"B", l.B, l.NOut},
+		{"Beta", l.Beta, l.NOut}, {"P", l.P, k * l.NOut}, {"B", l.B, k * l.NOut},
 	}); err != nil {
 		return err
+	}
+	switch {
+	case l.Neuron.ResetPotential:
+		if err := checkParams(name, []param{{"VReset", l.VReset, l.NOut}}); err != nil {
+			return err
+		}
+	case l.VReset != nil:
+		return fmt.Errorf("%s: has reset potentials but its neuron config has no ResetPotential", name)
 	}
 	if l.Rec != nil {
 		return checkParams(name, []param{{"Rec", l.Rec, l.NOut * l.NOut}})
@@ -191,12 +211,30 @@ func checkParams(owner string, ps []param) error {
 
 // simLayer returns the layer's dynamics with clamped parameters.
 func (l *Layer) simLayer() (*sim.Layer, error) {
-	n := l.NOut
-	beta, p, b := make([]float32, n), make([]float32, n), make([]float32, n)
-	for i := range n {
-		beta[i], _ = neuron.ClampBeta(l.Beta[i])
-		p[i], _ = neuron.ClampP(l.P[i])
-		b[i], _ = neuron.ClampB(l.B[i])
+	prm := sim.Params{
+		Beta: clamped(l.Beta, neuron.ClampBeta), P: clamped(l.P, neuron.ClampP),
+		B: clamped(l.B, neuron.ClampB), VReset: clamped(l.VReset, neuron.ClampVReset), Rec: l.Rec,
 	}
-	return sim.NewLayer(l.Neuron, beta, p, b, l.Rec)
+	return sim.NewLayer(l.Neuron, prm)
+}
+
+// clamped returns the effective values of raw parameters (nil for nil).
+func clamped(raw []float32, clamp func(float32) (float32, float32)) []float32 {
+	if raw == nil {
+		return nil
+	}
+	eff := make([]float32, len(raw))
+	for i, x := range raw {
+		eff[i], _ = clamp(x)
+	}
+	return eff
+}
+
+// chainClamp turns gradients with respect to effective values into
+// gradients with respect to the raw values raw, in place.
+func chainClamp(g, raw []float32, clamp func(float32) (float32, float32)) {
+	for i, x := range raw {
+		_, d := clamp(x)
+		g[i] *= d
+	}
 }

@@ -18,6 +18,7 @@ type caseOptions struct {
 	maxARP, maxT, maxN, maxIn, maxBatch, maxLayers int
 	dense                                          bool // allow real-valued input
 	surrogates                                     []neuron.Surrogate
+	rich                                           bool // the rich neuron: 1–3 adaptation scales, reset potential
 }
 
 // randomNet draws a network whose neurons fire now and then: weights are
@@ -58,6 +59,9 @@ func randomNet(rng *rand.Rand, o caseOptions) randomCase {
 				l.B[i] = -l.B[i]
 			}
 		}
+		if o.rich {
+			makeRich(rng, l, 1+rng.IntN(3))
+		}
 		if rng.IntN(3) != 0 {
 			l.Rec = make([]float32, n*n)
 			for i := range l.Rec {
@@ -82,3 +86,22 @@ func randomNet(rng *rand.Rand, o caseOptions) randomCase {
 }
 
 var allSurrogates = []neuron.Surrogate{neuron.MultiGaussian, neuron.FastSigmoid, neuron.BoxCar}
+
+// makeRich turns l into a layer of rich neurons with k adaptation scales
+// (the first keeps l's p and b, the others are drawn like them) and a
+// random reset potential, raw values from -1.3 to 1.2 so that both ends
+// of its clamp are reached.
+func makeRich(rng *rand.Rand, l *Layer, k int) {
+	n := l.NOut
+	l.Neuron.Scales, l.Neuron.ResetPotential = k, true
+	for range k - 1 {
+		for range n {
+			l.P = append(l.P, float32(0.3+0.7*rng.Float64()))
+			l.B = append(l.B, float32(0.05+0.6*rng.Float64()))
+		}
+	}
+	l.VReset = make([]float32, n)
+	for i := range l.VReset {
+		l.VReset[i] = float32(2.5*rng.Float64() - 1.3)
+	}
+}

@@ -7,20 +7,24 @@ import (
 )
 
 // neuronGrads accumulates one sample's gradients of the per-neuron
-// parameters (effective values), and the sum of its current gradients.
-type neuronGrads struct{ beta, p, b, current []float32 }
+// parameters (effective values; p and b K·N, vr nil without a reset
+// potential), and the sum of its current gradients.
+type neuronGrads struct{ beta, p, b, vr, current []float32 }
 
 // backward runs run for every sample in parallel, each into its own slice
 // of gI and its own partial gradients, then sums the partials in sample
 // order, so the result does not depend on the number of threads.
 func (tr *Trace) backward(gS tensor.Batch, run func(b int, gS, gI []float32, acc *neuronGrads)) (tensor.Batch, Grads) {
 	l := tr.Layer
-	nb, n := gS.B, l.N
+	nb, n, kn := gS.B, l.N, l.K*l.N
 	gI := tensor.GetDirty(nb, gS.T, n) // every element is written
 	parts := make([]neuronGrads, nb)
 	parallel.For(nb, func(b int) {
-		buf := make([]float32, 4*n)
-		part := neuronGrads{beta: buf[:n], p: buf[n : 2*n], b: buf[2*n : 3*n], current: buf[3*n:]}
+		buf := make([]float32, 3*n+2*kn)
+		part := neuronGrads{beta: buf[:n], current: buf[n : 2*n], p: buf[2*n : 2*n+kn], b: buf[2*n+kn : 2*n+2*kn]}
+		if l.VReset != nil {
+			part.vr = buf[2*n+2*kn:]
+		}
 		gIb := gI.Sample(b)
 		run(b, gS.Sample(b), gIb, &part)
 		for t := range gS.T { // while the sample's gI is still in cache
@@ -28,12 +32,18 @@ func (tr *Trace) backward(gS tensor.Batch, run func(b int, gS, gI []float32, acc
 		}
 		parts[b] = part
 	})
-	g := Grads{Beta: make([]float32, n), P: make([]float32, n), B: make([]float32, n), CurrentSum: make([]float32, n)}
+	g := Grads{Beta: make([]float32, n), P: make([]float32, kn), B: make([]float32, kn), CurrentSum: make([]float32, n)}
+	if l.VReset != nil {
+		g.VReset = make([]float32, n)
+	}
 	for _, part := range parts {
 		vec.Add(g.Beta, part.beta)
 		vec.Add(g.P, part.p)
 		vec.Add(g.B, part.b)
 		vec.Add(g.CurrentSum, part.current)
+		if g.VReset != nil {
+			vec.Add(g.VReset, part.vr)
+		}
 	}
 	if l.Rec != nil {
 		g.Rec = tr.recGrad(gI)

@@ -21,7 +21,7 @@ func benchLayer(b *testing.B, batch, nt, arp int) (*Layer, tensor.Batch) {
 		beta[i], p[i], bb[i] = 0.9, 0.9, 1
 		rec[i*n+i] = 1
 	}
-	l, err := NewLayer(neuron.DefaultConfig(arp), beta, p, bb, rec)
+	l, err := NewLayer(neuron.DefaultConfig(arp), Params{Beta: beta, P: p, B: bb, Rec: rec})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,31 +16,34 @@ package sim
 // reach β, the recurrent input and the v0 gate only detached, unless
 // DetachSpikeGrad is off, in which case β and the recurrent input pass
 // their gradient to every position's s[j]. The refractory mask and the
-// "did not fire" gate of v0 never carry gradient.
+// "did not fire" gate of v0 never carry gradient. The rich neuron runs
+// the adaptation recursions once per time scale, and its v0 after a spike,
+// beta^(L-1-j1)·V_r, passes gradient to beta and V_r.
 func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 	l := tr.Layer
-	n, nt := l.N, tr.V.T
+	n, nt, kn := l.N, tr.V.T, l.K*l.N
 	cfg := l.Neuron
 	bl := cfg.BlockLen()
 	vIn := tr.V.Sample(b)
-	beta, p, bb := l.Beta[:n], l.P[:n], l.B[:n]
+	beta, bb := l.Beta[:n], l.B[:kn]
 
 	fired, aStart := tr.blockCarry(b)
 
 	rows := allRows(n)
-	gsBuf := make([]float32, bl*n) // gradient of the block's spikes, without detach
-	alpha := make([]float32, bl*n) // α[j] of the block
-	carry := make([]float32, bl*n) // β[j] of the block
+	gsBuf := make([]float32, bl*n)  // gradient of the block's spikes, without detach
+	alpha := make([]float32, bl*kn) // α_m[j] of the block, [L][K][N]
+	carry := make([]float32, bl*kn) // β_m[j] of the block
 	noMask := make([]int32, n)
 	for i := range noMask {
 		noMask[i] = -1
 	}
+	v0 := make([]float32, n) // the block's carried membrane
 	sg := make([]float32, n)
 	g1 := make([]float32, n)
 	g2 := make([]float32, n)
 	gNext := make([]float32, n) // gradient reaching Vn[j] from Vn[j+1] (or the next v0)
-	gAlpha := make([]float32, n)
-	gBeta := make([]float32, n) // gradient of β[j]
+	gAlpha := make([]float32, kn)
+	gBeta := make([]float32, kn) // gradient of β_m[j]
 	for k := (nt+bl-1)/bl - 1; k >= 0; k-- {
 		t0 := k * bl
 		nj := min(bl, nt-t0)
@@ -57,15 +60,21 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 		mask := noMask
 		if k > 0 {
 			mask = fired[(k-1)*n : k*n]
+			tr.blockStart(v0, vIn[t0*n-n:t0*n], mask)
 		}
 		if cfg.Adapt {
-			// α[j+1] = p·α[j] from the block's start; β[j+1] = p·β[j] + s[j].
-			copy(alpha, aStart[k*n:(k+1)*n])
-			clear(carry[:n])
+			// α_m[j+1] = p_m·α_m[j] from the block's start; β_m[j+1] =
+			// p_m·β_m[j] + s[j].
+			copy(alpha, aStart[k*kn:(k+1)*kn])
+			clear(carry[:kn])
 			for j := 1; j < nj; j++ {
-				adaptRow(alpha[j*n:(j+1)*n], carry[j*n:(j+1)*n], alpha[(j-1)*n:j*n], carry[(j-1)*n:j*n], p, fk, int32(j))
+				for m := range l.K {
+					p, _ := l.scale(m)
+					at, ap := (j*l.K+m)*n, ((j-1)*l.K+m)*n
+					adaptRow(alpha[at:at+n], carry[at:at+n], alpha[ap:ap+n], carry[ap:ap+n], p, fk, int32(j))
+				}
 			}
-			copy(gBeta, gAlpha) // a[end of block] = α[L] + β[L]
+			copy(gBeta, gAlpha) // a_m[end of block] = α_m[L] + β_m[L]
 		}
 		clear(g1)
 		clear(g2)
@@ -74,35 +83,70 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 			gsj := gs[j*n : (j+1)*n]
 			var aj, cj []float32
 			if cfg.Adapt {
-				aj, cj = alpha[j*n:(j+1)*n], carry[j*n:(j+1)*n]
+				aj, cj = alpha[j*kn:(j+1)*kn], carry[j*kn:(j+1)*kn]
 			}
-			gapRow(sg, vIn[row:row+n], aj, bb, cfg.Adapt)
+			if l.rich() {
+				gapRowRich(sg, vIn[row:row+n], aj, bb)
+			} else {
+				gapRow(sg, vIn[row:row+n], aj, bb, cfg.Adapt)
+			}
 			cfg.Surrogate.GradSlice(sg)
 			if cfg.Adapt {
-				blocksCarryRow(acc.p, gsj, gAlpha, gBeta, aj, cj, p, cfg.DetachSpikeGrad)
+				for m := range l.K {
+					s := m * n
+					blocksCarryRow(acc.p[s:s+n], gsj, gAlpha[s:s+n], gBeta[s:s+n], aj[s:s+n], cj[s:s+n], l.P[s:s+n], cfg.DetachSpikeGrad)
+				}
 			}
 			blocksSpikeRow(sg, gsj, g1, g2) // sg now holds gx[j]
 			if cfg.Adapt {
-				thresholdRow(acc.b, gAlpha, sg, aj, bb)
+				for m := range l.K {
+					s := m * n
+					thresholdRow(acc.b[s:s+n], gAlpha[s:s+n], sg, aj[s:s+n], bb[s:s+n])
+				}
 			}
-			// Vn[j-1], or at j = 0 the previous block's Vn[L-1]: the v0
-			// of the neurons that did not fire there.
+			// Vn[j-1], or at j = 0 the block's v0 (none in block 0).
 			var vPrev []float32
-			var gate []int32
-			if j > 0 || k > 0 {
+			switch {
+			case j > 0:
 				vPrev = vIn[row-n : row]
+			case k > 0:
+				vPrev = v0
 			}
-			if j == 0 {
-				gate = mask
-			}
-			blocksMembraneRow(int32(j), gI[row:row+n], acc.beta, gNext, sg, vPrev, beta, mask, gate)
+			blocksMembraneRow(int32(j), gI[row:row+n], acc.beta, gNext, sg, vPrev, beta, mask)
 		}
-		// gNext is now the gradient of v0; it reaches the previous
-		// block's Vn[L-1] only if that block did not fire.
+		// gNext is now the gradient of v0. It reaches the previous
+		// block's Vn[L-1] only if that block did not fire; after a spike
+		// v0 = beta^(L-1-j1)·V_r reaches beta and V_r.
 		for i := range n {
-			if mask[i] >= 0 {
-				gNext[i] = 0
+			if mask[i] < 0 {
+				continue
 			}
+			if l.VReset != nil {
+				e := bl - 1 - int(mask[i])
+				pw := resetDecay(1, beta[i], max(e-1, 0)) // beta^(e-1)
+				if e > 0 {
+					acc.beta[i] += gNext[i] * float32(e) * pw * l.VReset[i]
+					pw *= beta[i]
+				}
+				acc.vr[i] += gNext[i] * pw
+			}
+			gNext[i] = 0
+		}
+	}
+}
+
+// blockStart sets v0 to the membrane carried into a block: the previous
+// block's last Vn where the neuron did not fire there (fired < 0), else the
+// reset potential decayed to that block's end, beta^(L-1-j1)·V_r (0 for
+// the paper's neuron), computed as the forward pass does.
+func (tr *Trace) blockStart(v0, vEnd []float32, fired []int32) {
+	l := tr.Layer
+	bl := l.Neuron.BlockLen()
+	for i, f := range fired[:len(v0)] {
+		if f < 0 {
+			v0[i] = vEnd[i]
+		} else {
+			v0[i] = resetDecay(resetAt(l.VReset, i), l.Beta[i], bl-1-int(f))
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 func Example() {
 	cfg := neuron.Config{ARP: 3, Adapt: true, Surrogate: neuron.MultiGaussian, DetachSpikeGrad: true}
 	for _, m := range []sim.Method{sim.Blocks, sim.Standard} {
-		layer, err := sim.NewLayer(cfg, []float32{0.9}, []float32{0.8}, []float32{0.5}, nil)
+		layer, err := sim.NewLayer(cfg, sim.Params{Beta: []float32{0.9}, P: []float32{0.8}, B: []float32{0.5}})
 		if err != nil {
 			panic(err)
 		}

@@ -12,9 +12,15 @@ import (
 // both methods and returns each method's spike times and trace.
 func oneNeuron(t *testing.T, cfg neuron.Config, beta, p, b float32, current []float32) map[Method][]int {
 	t.Helper()
+	return oneNeuronParams(t, cfg, Params{Beta: []float32{beta}, P: []float32{p}, B: []float32{b}}, current)
+}
+
+// oneNeuronParams is oneNeuron for any parameters (the rich neuron's too).
+func oneNeuronParams(t *testing.T, cfg neuron.Config, prm Params, current []float32) map[Method][]int {
+	t.Helper()
 	out := map[Method][]int{}
 	for _, m := range []Method{Blocks, Standard} {
-		l, err := NewLayer(cfg, []float32{beta}, []float32{p}, []float32{b}, nil)
+		l, err := NewLayer(cfg, prm)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +80,7 @@ func TestRefractoryAcrossBlockBoundary(t *testing.T) {
 // t = 9, which masks positions 0 … 3 of block 2, and so on.
 func TestFirstSpikeOfBlock(t *testing.T) {
 	cfg := neuron.Config{ARP: 4, Surrogate: neuron.FastSigmoid, DetachSpikeGrad: true}
-	l, err := NewLayer(cfg, []float32{0.999}, []float32{0}, []float32{1}, nil)
+	l, err := NewLayer(cfg, Params{Beta: []float32{0.999}, P: []float32{0}, B: []float32{1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +128,7 @@ func TestAdaptationCarry(t *testing.T) {
 	cur[0], cur[3] = 1.2, 1.2
 	wantTh := []float32{1, 1.5, 1.25, 1.125, 1.5625, 1.28125, 1.140625}
 	for _, m := range []Method{Blocks, Standard} {
-		l, err := NewLayer(cfg, []float32{0.5}, []float32{0.5}, []float32{0.5}, nil)
+		l, err := NewLayer(cfg, Params{Beta: []float32{0.5}, P: []float32{0.5}, B: []float32{0.5}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,6 +148,59 @@ func TestAdaptationCarry(t *testing.T) {
 			if th[i] != w {
 				t.Errorf("%v: θ[%d] = %v, want %v", m, i, th[i], w)
 			}
+		}
+	}
+}
+
+// The rich neuron's reset potential, V_r = 0.9, with beta 0.5, input 0.6
+// and ARP 1 (L = 2): V runs 0.6, 0.9, 1.05 → spike at t = 2 (position 0
+// of block 1), reset to 0.9; t = 3 is refractory, V = 0.45 (the carry into
+// block 2 is beta^(L-1-j1)·V_r = 0.45); integration resumes from
+// beta^(R+1)·V_r: t = 4: 0.225 + 0.6 = 0.825, t = 5: 1.0125 → spike at
+// position 1 of block 2 (carry V_r itself, position 0 of block 3 masked):
+// t = 6: 0.45, t = 7: 0.825, t = 8: spike, … every third step, where the
+// paper's reset to 0 fires every fourth (2, 6, 10).
+func TestResetPotential(t *testing.T) {
+	cfg := neuron.Config{ARP: 1, Surrogate: neuron.MultiGaussian, DetachSpikeGrad: true, ResetPotential: true}
+	prm := Params{Beta: []float32{0.5}, P: []float32{0}, B: []float32{1}, VReset: []float32{0.9}}
+	for m, times := range oneNeuronParams(t, cfg, prm, constant(0.6, 12)) {
+		if want := []int{2, 5, 8, 11}; !slices.Equal(times, want) {
+			t.Errorf("V_r 0.9, %v: spikes at %v, want %v", m, times, want)
+		}
+	}
+	prm.VReset[0] = 0
+	for m, times := range oneNeuronParams(t, cfg, prm, constant(0.6, 12)) {
+		if want := []int{2, 6, 10}; !slices.Equal(times, want) {
+			t.Errorf("V_r 0, %v: spikes at %v, want %v", m, times, want)
+		}
+	}
+}
+
+// Two adaptation scales, p = (0.5, 0.9), b = (0.5, 0.25), beta 0.5, input
+// 0.7, ARP 0, θ = 1 + 0.5·a0 + 0.25·a1:
+//
+//	t=0: V 0.7,     θ 1
+//	t=1: V 1.05,    θ 1        → spike; a = (1, 1)
+//	t=2: V 0.7,     θ 1.75
+//	t=3: V 1.05,    θ 1.475
+//	t=4: V 1.225,   θ 1.3275
+//	t=5: V 1.3125,  θ 1.24475  → spike; a = (1.0625, 1.6561)
+//	t=6…9: V 0.7, 1.05, 1.225, 1.3125 under θ 1.945, 1.638, 1.468, 1.368
+//	t=10: V 1.35625, θ 1.3049  → spike
+//
+// With the first scale alone the second spike would come at t = 4.
+func TestAdaptationScales(t *testing.T) {
+	cfg := neuron.Config{Adapt: true, Surrogate: neuron.BoxCar, DetachSpikeGrad: true, Scales: 2}
+	prm := Params{Beta: []float32{0.5}, P: []float32{0.5, 0.9}, B: []float32{0.5, 0.25}}
+	for m, times := range oneNeuronParams(t, cfg, prm, constant(0.7, 11)) {
+		if want := []int{1, 5, 10}; !slices.Equal(times, want) {
+			t.Errorf("%v: spikes at %v, want %v", m, times, want)
+		}
+	}
+	cfg.Scales = 1
+	for m, times := range oneNeuron(t, cfg, 0.5, 0.5, 0.5, constant(0.7, 5)) {
+		if want := []int{1, 4}; !slices.Equal(times, want) {
+			t.Errorf("one scale, %v: spikes at %v, want %v", m, times, want)
 		}
 	}
 }

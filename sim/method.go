@@ -43,48 +43,82 @@ func ParseMethod(s string) (Method, error) {
 // Layer is what a simulator needs to know of a layer of N neurons. The
 // per-neuron values are the effective ones, after the clamps of DESIGN §1.
 type Layer struct {
-	Neuron     neuron.Config
-	N          int
-	Beta, P, B []float32 // length N
+	Neuron neuron.Config
+	N      int
+	// K is the number of threshold-adaptation time scales,
+	// Neuron.AdaptScales(): 1 for the paper's neuron.
+	K    int
+	Beta []float32 // length N
+	// P and B hold each scale's adaptation decay and strength, K·N values,
+	// scale-major: P[m*N+i] is scale m of neuron i.
+	P, B []float32
+	// VReset is every neuron's reset potential V_r, or nil for the
+	// paper's reset to 0.
+	VReset []float32
 	// Rec holds the recurrent weights, Rec[n*N+m] from neuron m to neuron
 	// n, or nil for a feed-forward layer. RecT is its transpose, the layout
 	// the forward pass gathers from; NewLayer fills it.
 	Rec, RecT []float32
 }
 
-// NewLayer checks the arguments and returns a Layer. rec may be nil.
-func NewLayer(cfg neuron.Config, beta, p, b, rec []float32) (*Layer, error) {
+// Params are the per-neuron values of a layer of N neurons with K
+// adaptation time scales (effective values, after the clamps).
+type Params struct {
+	Beta []float32 // N
+	P, B []float32 // K·N, scale-major
+	// VReset is N values if the neuron has a reset potential
+	// (neuron.Config.ResetPotential), else nil.
+	VReset []float32
+	Rec    []float32 // N·N, or nil for a feed-forward layer
+}
+
+// NewLayer checks the arguments and returns a Layer.
+func NewLayer(cfg neuron.Config, prm Params) (*Layer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := len(beta)
+	n, k := len(prm.Beta), cfg.AdaptScales()
 	if n == 0 {
 		return nil, fmt.Errorf("sim: layer has no neurons")
 	}
-	if len(p) != n || len(b) != n {
-		return nil, fmt.Errorf("sim: per-neuron parameters disagree in length: beta %d, p %d, b %d", n, len(p), len(b))
+	if len(prm.P) != k*n || len(prm.B) != k*n {
+		return nil, fmt.Errorf("sim: per-neuron parameters disagree in length: beta %d, p %d, b %d (want %d×%d adaptation scales)", n, len(prm.P), len(prm.B), k, n)
 	}
-	for i := range n {
-		if !finite(beta[i]) || !finite(p[i]) || !finite(b[i]) {
-			return nil, fmt.Errorf("sim: neuron %d has a non-finite parameter (beta %v, p %v, b %v)", i, beta[i], p[i], b[i])
+	if cfg.ResetPotential != (prm.VReset != nil) || (prm.VReset != nil && len(prm.VReset) != n) {
+		return nil, fmt.Errorf("sim: reset potential has %d values, want %d (neuron has one: %v)", len(prm.VReset), n, cfg.ResetPotential)
+	}
+	for _, v := range [][]float32{prm.Beta, prm.P, prm.B, prm.VReset} {
+		for i, x := range v {
+			if !finite(x) {
+				return nil, fmt.Errorf("sim: neuron %d has a non-finite parameter (%v)", i%n, x)
+			}
 		}
 	}
-	l := &Layer{Neuron: cfg, N: n, Beta: beta, P: p, B: b}
-	if rec != nil {
-		if len(rec) != n*n {
-			return nil, fmt.Errorf("sim: recurrent weights have %d values, want %d×%d", len(rec), n, n)
+	l := &Layer{Neuron: cfg, N: n, K: k, Beta: prm.Beta, P: prm.P, B: prm.B, VReset: prm.VReset}
+	if prm.Rec != nil {
+		if len(prm.Rec) != n*n {
+			return nil, fmt.Errorf("sim: recurrent weights have %d values, want %d×%d", len(prm.Rec), n, n)
 		}
-		l.Rec = rec
+		l.Rec = prm.Rec
 		l.RecT = make([]float32, n*n)
 		for i := range n {
 			for j := range n {
-				l.RecT[j*n+i] = rec[i*n+j]
+				l.RecT[j*n+i] = prm.Rec[i*n+j]
 			}
 		}
 	}
 	return l, nil
 }
 
+// rich reports whether the layer needs the rich neuron's row kernels (a
+// reset potential or several adaptation scales) rather than the paper's.
+func (l *Layer) rich() bool { return l.Neuron.Rich() }
+
+// scale returns rows m of P and B.
+func (l *Layer) scale(m int) (p, b []float32) {
+	n := l.N
+	return l.P[m*n : (m+1)*n], l.B[m*n : (m+1)*n]
+}
 func finite(x float32) bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
 
 // Trace is what a forward pass returns and its backward pass reads.
@@ -101,9 +135,10 @@ type Trace struct {
 	// Current is the total input current I[t], feed-forward plus recurrent.
 	Current tensor.Batch
 
-	// The blocks simulator's carry, [B][K][N] for K blocks: each block's
-	// firing position (-1: none) and, with adaptation, the adaptation a
-	// entering it (DESIGN §3, step 7). Nil for the standard simulator.
+	// The blocks simulator's carry for every block: its firing position
+	// (-1: none), [B][blocks][N], and, with adaptation, the adaptation a_m
+	// of every scale entering it (DESIGN §3, step 7), [B][blocks][K][N].
+	// Nil for the standard simulator.
 	blockFired []int32
 	blockA     []float32
 }
@@ -136,7 +171,7 @@ func ForwardFinite(m Method, l *Layer, cur tensor.Batch) (*Trace, error) {
 		size := cur.B * ((cur.T + bl - 1) / bl) * l.N
 		tr.blockFired = make([]int32, size)
 		if l.Neuron.Adapt {
-			tr.blockA = make([]float32, size)
+			tr.blockA = make([]float32, size*l.K)
 		}
 		run = tr.blocksForward
 	case Standard:
@@ -159,8 +194,10 @@ func (tr *Trace) Release() {
 // Grads holds the gradients of a layer's dynamics parameters, with
 // respect to the effective (clamped) values.
 type Grads struct {
-	Beta, P, B []float32 // length N
-	Rec        []float32 // N×N like Layer.Rec, nil for a feed-forward layer
+	Beta   []float32 // N
+	P, B   []float32 // K·N like Layer.P and Layer.B
+	VReset []float32 // N, nil without a reset potential
+	Rec    []float32 // N×N like Layer.Rec, nil for a feed-forward layer
 	// CurrentSum is Σ over samples and steps of dL/dI: the gradient of
 	// any per-neuron constant added to the current, such as a bias.
 	CurrentSum []float32

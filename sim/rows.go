@@ -155,9 +155,8 @@ func thresholdRowGeneric(accB, ga, gx, a, b []float32) {
 
 // blocksMembraneRow steps the backward pass of Vn[j] = beta·Vn[j-1] + c[j]:
 // gV = gx + gNext; gI = gV where j >= mask, else 0; accBeta += gV·vPrev
-// where vPrev applies (vPrev nil: nowhere; gate non-nil: only where
-// gate < 0, the v0 of a neuron that did not fire); gNext = beta·gV.
-func blocksMembraneRowGeneric(j int32, gI, accBeta, gNext, gx, vPrev, beta []float32, mask, gate []int32) {
+// (unless vPrev is nil: Vn[-1] of the first block); gNext = beta·gV.
+func blocksMembraneRowGeneric(j int32, gI, accBeta, gNext, gx, vPrev, beta []float32, mask []int32) {
 	n := len(gI)
 	accBeta, gNext, gx, beta, mask = accBeta[:n], gNext[:n], gx[:n], beta[:n], mask[:n]
 	for i := range n {
@@ -167,7 +166,7 @@ func blocksMembraneRowGeneric(j int32, gI, accBeta, gNext, gx, vPrev, beta []flo
 		} else {
 			gI[i] = 0
 		}
-		if vPrev != nil && (gate == nil || gate[i] < 0) {
+		if vPrev != nil {
 			accBeta[i] += gv * vPrev[i]
 		}
 		gNext[i] = beta[i] * gv

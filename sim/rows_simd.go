@@ -332,21 +332,19 @@ func thresholdRowAVX2(accB, ga, gx, a, b []float32) {
 	}
 }
 
-func blocksMembraneRowAVX2(j int32, gI, accBeta, gNext, gx, vPrev, beta []float32, mask, gate []int32) {
+func blocksMembraneRowAVX2(j int32, gI, accBeta, gNext, gx, vPrev, beta []float32, mask []int32) {
 	n := len(gI)
 	accBeta, gNext, gx, beta, mask = accBeta[:n], gNext[:n], gx[:n], beta[:n], mask[:n]
 	pgI, pacc, pgn, pgx, pbeta, pm := rowPtr(gI), rowPtr(accBeta), rowPtr(gNext), rowPtr(gx), rowPtr(beta), rowPtrI(mask)
 	jv := archsimd.BroadcastInt32x8(j)
-	var zi archsimd.Int32x8
 	i := 0
-	switch {
-	case vPrev == nil:
+	if vPrev == nil {
 		for ; i+8 <= n; i += 8 {
 			gv := rowLd(pgx, i).Add(rowLd(pgn, i))
 			rowSt(rowClear(gv, rowLdI(pm, i).Greater(jv)), pgI, i) // 0 where j < mask
 			rowSt(rowLd(pbeta, i).Mul(gv), pgn, i)
 		}
-	case gate == nil:
+	} else {
 		pvp := rowPtr(vPrev[:n])
 		for ; i+8 <= n; i += 8 {
 			gv := rowLd(pgx, i).Add(rowLd(pgn, i))
@@ -354,23 +352,10 @@ func blocksMembraneRowAVX2(j int32, gI, accBeta, gNext, gx, vPrev, beta []float3
 			rowSt(rowLd(pacc, i).Add(gv.Mul(rowLd(pvp, i))), pacc, i)
 			rowSt(rowLd(pbeta, i).Mul(gv), pgn, i)
 		}
-	default:
-		pvp, pgt := rowPtr(vPrev[:n]), rowPtrI(gate[:n])
-		for ; i+8 <= n; i += 8 {
-			gv := rowLd(pgx, i).Add(rowLd(pgn, i))
-			rowSt(rowClear(gv, rowLdI(pm, i).Greater(jv)), pgI, i)
-			acc := rowLd(pacc, i)
-			rowSt(acc.Add(gv.Mul(rowLd(pvp, i))).Merge(acc, rowLdI(pgt, i).Less(zi)), pacc, i)
-			rowSt(rowLd(pbeta, i).Mul(gv), pgn, i)
-		}
 	}
 	archsimd.ClearAVXUpperBits()
 	if i < n {
-		var gt []int32
-		if gate != nil {
-			gt = gate[i:]
-		}
-		blocksMembraneRowGeneric(j, gI[i:], accBeta[i:], gNext[i:], gx[i:], rowFrom(vPrev, i), beta[i:], mask[i:], gt)
+		blocksMembraneRowGeneric(j, gI[i:], accBeta[i:], gNext[i:], gx[i:], rowFrom(vPrev, i), beta[i:], mask[i:])
 	}
 }
 

@@ -348,25 +348,22 @@ func TestBlocksMembraneRowAVX2(t *testing.T) {
 	checkRows(t, "blocksMembraneRow", func(g *rowGen, n int) (rowState, string) {
 		j = int32(g.rng.IntN(41))
 		f := g.floats
-		// gI, accBeta, gNext, gx, vPrev, beta; mask, gate
+		// gI, accBeta, gNext, gx, vPrev, beta; mask
 		s := rowState{
 			f: [][]float32{f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), nil, f(n, g.rate)},
-			i: [][]int32{g.ints(n, j), nil},
+			i: [][]int32{g.ints(n, j)},
 		}
 		if g.rng.IntN(4) != 0 {
 			s.f[4] = f(n, g.val)
 		}
-		if g.rng.IntN(2) == 0 {
-			s.i[1] = g.ints(n, j)
-		}
-		return s, fmtFlags("j", j, "vPrev", s.f[4] != nil, "gate", s.i[1] != nil)
+		return s, fmtFlags("j", j, "vPrev", s.f[4] != nil)
 	}, func(fast bool, s *rowState) {
 		fn := blocksMembraneRowGeneric
 		if fast {
 			fn = blocksMembraneRowAVX2
 		}
 		x := s.f
-		fn(j, x[0], x[1], x[2], x[3], x[4], x[5], s.i[0], s.i[1])
+		fn(j, x[0], x[1], x[2], x[3], x[4], x[5], s.i[0])
 	})
 }
 

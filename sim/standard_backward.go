@@ -10,19 +10,23 @@ package sim
 //	gx    = σ'(V[t] − θ[t])·gs
 //	gV    = gx + gU[t]·(1 − s[t])
 //	gI[t] = g[t]·gV,   gU[t-1] = beta·gV,   ga[t-1] = p·ga[t] − b·gx
+//
+// For the rich neuron every scale m carries its own ga_m (all of them
+// reach gs), the reset term is (V_r − V[t])·gU[t], and V_r gets gU[t]
+// where the neuron fired.
 func (tr *Trace) standardBackward(b int, gS, gI []float32, acc *neuronGrads) {
 	l := tr.Layer
-	n, nt := l.N, tr.V.T
+	n, nt, kn := l.N, tr.V.T, l.K*l.N
 	cfg := l.Neuron
 	vIn := tr.V.Sample(b)
-	beta, p, bb := l.Beta[:n], l.P[:n], l.B[:n]
+	beta, p, bb := l.Beta[:n], l.P[:kn], l.B[:kn]
 
 	spike, open, aPrevAll := tr.replayStandard(b)
 	defer releaseAll(spike, open, aPrevAll)
 
 	rows := allRows(n)
 	gU := make([]float32, n)
-	ga := make([]float32, n)
+	ga := make([]float32, kn)
 	gsBuf := make([]float32, n)
 	sg := make([]float32, n)
 	for t := nt - 1; t >= 0; t-- {
@@ -37,11 +41,20 @@ func (tr *Trace) standardBackward(b int, gS, gI []float32, acc *neuronGrads) {
 			vPrev, spikePrev = vIn[row-n:row], spike[row-n:row]
 		}
 		if cfg.Adapt {
-			aPrev = aPrevAll[row : row+n]
+			aPrev = aPrevAll[t*kn : (t+1)*kn]
 		}
-		gapRow(sg, vIn[row:row+n], aPrev, bb, cfg.Adapt)
+		if l.rich() {
+			gapRowRich(sg, vIn[row:row+n], aPrev, bb)
+		} else {
+			gapRow(sg, vIn[row:row+n], aPrev, bb, cfg.Adapt)
+		}
 		cfg.Surrogate.GradSlice(sg)
-		standardBackwardRow(gI[row:row+n], acc.beta, acc.p, acc.b, gU, ga, sg, gs, vIn[row:row+n], vPrev, aPrev,
-			spike[row:row+n], spikePrev, open[row:row+n], beta, p, bb, cfg.DetachSpikeGrad)
+		if l.rich() {
+			standardBackwardRowRich(gI[row:row+n], acc.beta, acc.p, acc.b, acc.vr, gU, ga, sg, gs, vIn[row:row+n], vPrev, aPrev,
+				spike[row:row+n], spikePrev, open[row:row+n], beta, p, bb, l.VReset, cfg.DetachSpikeGrad)
+		} else {
+			standardBackwardRow(gI[row:row+n], acc.beta, acc.p, acc.b, gU, ga, sg, gs, vIn[row:row+n], vPrev, aPrev,
+				spike[row:row+n], spikePrev, open[row:row+n], beta, p, bb, cfg.DetachSpikeGrad)
+		}
 	}
 }

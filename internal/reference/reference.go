@@ -5,6 +5,26 @@
 // differentiation). It is a test oracle for the fast hand-written backward
 // passes elsewhere in the module and depends on no other package of it.
 //
+// The model is DESIGN §1 extended (issue #8) with a learnable reset
+// potential and several threshold-adaptation time scales. Per neuron n of a
+// layer with K = max(Scales, 1) scales:
+//
+//	V[t]   = beta·U[t-1] + g[t]·I[t]                 (U[-1] = 0)
+//	θ[t]   = 1 + Σ_{m<K} b_m·a_m[t-1]                 (a_m[-1] = 0; θ ≡ 1 without Adapt)
+//	s[t]   = H(V[t] - θ[t])                           (strictly greater)
+//	U[t]   = V[t]·(1 - s[t]) + V_r·s[t]               (reset to V_r)
+//	a_m[t] = p_m·a_m[t-1] + s[t]
+//
+// with beta = clamp(beta_raw, 0.001, 0.999), p_m = clamp(|p_m,raw|, 0, 0.999),
+// b_m = clamp(|b_m,raw|, 0.001, 1) and V_r = clamp(V_r,raw, -1, 0.999) (no
+// abs). During the ARP the input is gated off and the membrane decays from
+// V_r (V = beta·U), so integration resumes from beta^(ARP+1)·V_r. In the
+// blocks simulator every scale has its own carry A_{m,k} (today's formulas
+// per scale), and after a spike at position j1 of block k-1 the membrane
+// carry is v0 = beta^(L-1-j1)·V_r instead of 0. Without VReset (nil) and
+// with K = 1 this is exactly the paper's model, and the results (spikes and
+// gradients) are exactly those of the implementation before the extension.
+//
 // The gradient of the loss with respect to one parameter (or input) element
 // is obtained by seeding that element's derivative with 1 and running the
 // whole forward pass; Grad loops over every element. Clarity beats speed.
@@ -16,19 +36,32 @@ import (
 )
 
 // Layer is one ALIF layer with its raw parameters (before the clamps of
-// DESIGN §1).
+// DESIGN §1 and of the package comment).
 type Layer struct {
 	NIn, NOut int
 	W         []float64 // [NOut*NIn] row-major: W[n*NIn+i] is input i -> neuron n
 	Bias      []float64 // [NOut]
 	Rec       []float64 // [NOut*NOut] row-major, Rec[n*NOut+m] is neuron m -> neuron n; nil when not recurrent
-	Beta, P   []float64 // [NOut], raw values before the clamps of DESIGN §1
-	B         []float64 // [NOut], raw
+	Beta      []float64 // [NOut], raw value before the clamp of DESIGN §1
+	// P and B are [Scales*NOut] (K = max(Scales, 1)), scale-major:
+	// P[m*NOut+n] is scale m of neuron n; with K = 1 simply [NOut]. Raw
+	// values before the clamps of DESIGN §1.
+	P, B []float64
+	// Scales is K, the number of threshold-adaptation time scales; 0 means
+	// 1 (the paper's model). Only meaningful when Adapt, but the lengths of
+	// P and B are checked against it regardless.
+	Scales int
+	// VReset is the raw reset potential V_r per neuron ([NOut]), used as
+	// clamp(VReset, -1, 0.999); nil means reset to 0 with no parameter.
+	VReset    []float64
 	ARP       int
 	Adapt     bool   // false: threshold fixed at 1 (no adaptation at all)
 	Surrogate string // "mg", "fast_sigmoid", "box_car"
 	Detach    bool   // detach_spike_grad
 }
+
+// scales returns K = max(Scales, 1).
+func (l *Layer) scales() int { return max(l.Scales, 1) }
 
 // Net is a stack of layers; layer l+1's input is layer l's spikes.
 type Net struct {
@@ -36,8 +69,9 @@ type Net struct {
 	Layers []Layer
 }
 
-// LayerGrad holds dL/dθ for one layer's raw parameters, same shapes as Layer.
-type LayerGrad struct{ W, Bias, Rec, Beta, P, B []float64 }
+// LayerGrad holds dL/dθ for one layer's raw parameters, same shapes as Layer:
+// P and B are [K*NOut] scale-major, VReset is nil when Layer.VReset is nil.
+type LayerGrad struct{ W, Bias, Rec, Beta, P, B, VReset []float64 }
 
 // Forward returns every layer's spikes, spikes[l][(b*T+t)*NOut+n], for input
 // x[(b*T+t)*NIn+i] (batch-major, then time, then channel).
@@ -85,11 +119,14 @@ func gradVariant(net Net, x []float64, batch, T int, gOut []float64, v variant) 
 			W:    make([]float64, len(lay.W)),
 			Bias: make([]float64, lay.NOut),
 			Beta: make([]float64, lay.NOut),
-			P:    make([]float64, lay.NOut),
-			B:    make([]float64, lay.NOut),
+			P:    make([]float64, len(lay.P)),
+			B:    make([]float64, len(lay.B)),
 		}
 		if lay.Rec != nil {
 			layers[l].Rec = make([]float64, len(lay.Rec))
+		}
+		if lay.VReset != nil {
+			layers[l].VReset = make([]float64, len(lay.VReset))
 		}
 	}
 	nIn := net.Layers[0].NIn
@@ -123,7 +160,7 @@ func gradVariant(net Net, x []float64, batch, T int, gOut []float64, v variant) 
 			for _, pair := range []struct {
 				param []Dual
 				grad  []float64
-			}{{p.W, g.W}, {p.Bias, g.Bias}, {p.Rec, g.Rec}, {p.Beta, g.Beta}, {p.P, g.P}, {p.B, g.B}} {
+			}{{p.W, g.W}, {p.Bias, g.Bias}, {p.Rec, g.Rec}, {p.Beta, g.Beta}, {p.P, g.P}, {p.B, g.B}, {p.VReset, g.VReset}} {
 				for e := range pair.param {
 					pair.param[e].D = 1
 					pair.grad[e] += lossD(l, in)
@@ -177,9 +214,9 @@ type layerOut struct {
 	decisive [][]bool // whether that comparison can change the output
 }
 
-// dualParams holds one layer's raw parameters as dual numbers; Grad seeds
-// one element at a time.
-type dualParams struct{ W, Bias, Rec, Beta, P, B []Dual }
+// dualParams holds one layer's raw parameters as dual numbers, same shapes
+// as Layer; Grad seeds one element at a time.
+type dualParams struct{ W, Bias, Rec, Beta, P, B, VReset []Dual }
 
 func toDual(v []float64) []Dual {
 	if v == nil {
@@ -198,6 +235,7 @@ func rawParams(net Net) []dualParams {
 		prm[l] = dualParams{
 			W: toDual(lay.W), Bias: toDual(lay.Bias), Rec: toDual(lay.Rec),
 			Beta: toDual(lay.Beta), P: toDual(lay.P), B: toDual(lay.B),
+			VReset: toDual(lay.VReset),
 		}
 	}
 	return prm
@@ -223,6 +261,9 @@ func runNetVariant(net Net, prm []dualParams, in [][]Dual, from int, v variant) 
 	for l := from; l < len(net.Layers); l++ {
 		lay := &net.Layers[l]
 		sur, _ := SurrogateByName(lay.Surrogate) // validated
+		if v.zeroSurrogate {
+			sur = func(float64) float64 { return 0 }
+		}
 		r := newLayerRun(lay, &prm[l], sur, v)
 		var o layerOut
 		switch net.Method {
@@ -259,6 +300,9 @@ func validate(net Net, x []float64, batch, T int) error {
 		if lay.ARP < 0 {
 			return fmt.Errorf("reference: layer %d: negative ARP %d", l, lay.ARP)
 		}
+		if lay.Scales < 0 {
+			return fmt.Errorf("reference: layer %d: negative Scales %d", l, lay.Scales)
+		}
 		if _, ok := SurrogateByName(lay.Surrogate); !ok {
 			return fmt.Errorf("reference: layer %d: unknown surrogate %q", l, lay.Surrogate)
 		}
@@ -276,8 +320,6 @@ func validate(net Net, x []float64, batch, T int) error {
 			{"W", lay.W, lay.NOut * lay.NIn},
 			{"Bias", lay.Bias, lay.NOut},
 			{"Beta", lay.Beta, lay.NOut},
-			{"P", lay.P, lay.NOut},
-			{"B", lay.B, lay.NOut},
 		} {
 			if err := check(c.name, c.v, c.want); err != nil {
 				return err
@@ -285,6 +327,20 @@ func validate(net Net, x []float64, batch, T int) error {
 		}
 		if lay.Rec != nil {
 			if err := check("Rec", lay.Rec, lay.NOut*lay.NOut); err != nil {
+				return err
+			}
+		}
+		for _, c := range []struct {
+			name string
+			v    []float64
+		}{{"P", lay.P}, {"B", lay.B}} {
+			if k := lay.scales(); len(c.v) != k*lay.NOut {
+				return fmt.Errorf("reference: layer %d: len(%s) = %d, want Scales*NOut = %d*%d = %d (scale-major)",
+					l, c.name, len(c.v), k, lay.NOut, k*lay.NOut)
+			}
+		}
+		if lay.VReset != nil {
+			if err := check("VReset", lay.VReset, lay.NOut); err != nil {
 				return err
 			}
 		}
