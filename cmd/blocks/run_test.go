@@ -73,7 +73,8 @@ func sameFloats(a, b []float32) bool {
 	return true
 }
 
-// runTestNet is a recurrent layer and a feed-forward layer with a readout
+// runTestNet is a recurrent layer and a feed-forward layer of rich
+// neurons (two adaptation scales, reset potential 0.5) with a readout
 // (which blocks run leaves out), with weights large enough to spike.
 func runTestNet(t *testing.T) *network.Network {
 	t.Helper()
@@ -81,7 +82,7 @@ func runTestNet(t *testing.T) *network.Network {
 		Inputs: 5, Outputs: 2,
 		Layers: []network.LayerConfig{
 			{Size: 6, Recurrent: true, Neuron: neuron.DefaultConfig(3)},
-			{Size: 4, Neuron: neuron.Config{ARP: 1, Adapt: true, Surrogate: neuron.FastSigmoid, DetachSpikeGrad: true}},
+			{Size: 4, Neuron: neuron.Config{ARP: 1, Adapt: true, Surrogate: neuron.FastSigmoid, DetachSpikeGrad: true, Scales: 2, ResetPotential: true}},
 		},
 		DT: 1, TauMem: 10, TauAdapt: 50, TauOut: 10, Seed: 3,
 	})
@@ -91,6 +92,9 @@ func runTestNet(t *testing.T) *network.Network {
 	for _, l := range net.Layers {
 		for i := range l.W {
 			l.W[i] *= 4
+		}
+		for i := range l.VReset {
+			l.VReset[i] = 0.5
 		}
 	}
 	return net
@@ -147,12 +151,12 @@ func TestRunMatchesNetwork(t *testing.T) {
 			if err := runRun(args, &stdout); err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(stdout.String(), "wrote 14 arrays to "+outPath) {
+			if !strings.Contains(stdout.String(), "wrote 17 arrays to "+outPath) {
 				t.Errorf("stdout %q", stdout.String())
 			}
 			got := readRunOutput(t, outPath)
-			if len(got) != 14 {
-				t.Errorf("%d arrays, want 14 (2 spikes, 6+5 gradients, grad.input)", len(got))
+			if len(got) != 17 {
+				t.Errorf("%d arrays, want 17 (2 spikes, 6+8 gradients, grad.input)", len(got))
 			}
 			// Spikes: those of the full network (the readout does not change them).
 			full, err := net.Forward(x, m)
