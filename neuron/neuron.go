@@ -52,6 +52,36 @@ func (c Config) AdaptScales() int { return max(1, c.Scales) }
 // potential or several adaptation time scales.
 func (c Config) Rich() bool { return c.ResetPotential || c.AdaptScales() > 1 }
 
+// Models are the names of the neuron models [Config.WithModel] accepts.
+var Models = []string{"paper", "rich"}
+
+// WithModel returns c set up as the named model: "paper", the paper's
+// neuron (reset to 0, one adaptation time scale), or "rich", with a
+// learnable reset potential and scales adaptation time scales.
+func (c Config) WithModel(name string, scales int) (Config, error) {
+	switch name {
+	case "paper":
+		c.ResetPotential, c.Scales = false, 0
+	case "rich":
+		if scales < 1 || scales > MaxScales {
+			return c, fmt.Errorf("neuron: the rich neuron needs 1 … %d adaptation time scales, got %d", MaxScales, scales)
+		}
+		c.ResetPotential, c.Scales = true, scales
+	default:
+		return c, fmt.Errorf("neuron: unknown model %q (want paper or rich)", name)
+	}
+	return c, nil
+}
+
+// Model returns the name of c's model: "rich" if it has a reset
+// potential or several adaptation time scales, else "paper".
+func (c Config) Model() string {
+	if c.Rich() {
+		return "rich"
+	}
+	return "paper"
+}
+
 // MaxScales is the largest number of adaptation time scales accepted.
 const MaxScales = 16
 

@@ -47,6 +47,11 @@ type Config struct {
 	// Surrogate is the surrogate gradient's model-file name: "mg",
 	// "fast_sigmoid" or "box_car".
 	Surrogate string `json:"surrogate"`
+	// Neuron is the neuron model: "paper" (also "") or "rich", with a
+	// learnable reset potential and Scales adaptation time scales (0: 2)
+	// per neuron (docs/equations.md); Scales is ignored for "paper".
+	Neuron string `json:"neuron,omitempty"`
+	Scales int    `json:"adapt_scales,omitempty"`
 
 	Epochs int `json:"epochs"`
 	Batch  int `json:"batch"`
@@ -123,8 +128,8 @@ func (c Config) Validate() error {
 	if _, err := sim.ParseMethod(c.Method); err != nil {
 		return fmt.Errorf("--method: %w", err)
 	}
-	if _, err := neuron.ParseSurrogate(c.Surrogate); err != nil {
-		return fmt.Errorf("--surrogate: %w", err)
+	if _, err := c.neuronConfig(1); err != nil {
+		return err
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	for _, f := range []struct {
@@ -180,17 +185,37 @@ func (c Config) ARPSteps(dt float64) int { return int(math.Round(c.ARP / dt)) }
 // NetworkConfig returns the network to create for a dataset of the given
 // inputs and classes at time step dt (ms).
 func (c Config) NetworkConfig(inputs, classes int, dt float64) (network.Config, error) {
-	s, err := neuron.ParseSurrogate(c.Surrogate)
+	nc, err := c.neuronConfig(dt)
 	if err != nil {
 		return network.Config{}, err
 	}
-	nc := neuron.DefaultConfig(c.ARPSteps(dt))
-	nc.Surrogate = s
 	cfg := network.Config{Inputs: inputs, Outputs: classes, DT: dt, TauMem: c.TauMem, TauAdapt: c.TauAdapt, TauOut: c.TauOut, Seed: c.Seed}
 	for _, h := range c.Hidden {
 		cfg.Layers = append(cfg.Layers, network.LayerConfig{Size: h, Recurrent: c.Recurrent, Neuron: nc})
 	}
 	return cfg, nil
+}
+
+// neuronConfig returns the adaptive layers' neuron at time step dt (ms).
+// Errors name the flag.
+func (c Config) neuronConfig(dt float64) (neuron.Config, error) {
+	s, err := neuron.ParseSurrogate(c.Surrogate)
+	if err != nil {
+		return neuron.Config{}, fmt.Errorf("--surrogate: %w", err)
+	}
+	nc := neuron.DefaultConfig(c.ARPSteps(dt))
+	nc.Surrogate = s
+	model, scales := c.Neuron, c.Scales
+	if model == "" {
+		model = "paper"
+	}
+	if scales == 0 {
+		scales = 2
+	}
+	if nc, err = nc.WithModel(model, scales); err != nil {
+		return nc, fmt.Errorf("--neuron %s --scales %d: %w", model, c.Scales, err)
+	}
+	return nc, nil
 }
 
 func (c Config) evalBatch() int {

@@ -110,6 +110,10 @@ func newTrainFlags(fs *flag.FlagSet) *trainFlags {
 	bind("tau-out", func(d, s *train.Config) { d.TauOut = s.TauOut })
 	fs.StringVar(&c.Surrogate, "surrogate", c.Surrogate, "surrogate gradient: mg, fast_sigmoid or box_car")
 	bind("surrogate", func(d, s *train.Config) { d.Surrogate = s.Surrogate })
+	fs.StringVar(&c.Neuron, "neuron", "paper", "neuron model: paper, or rich (a learnable reset potential and --scales adaptation time scales)")
+	bind("neuron", func(d, s *train.Config) { d.Neuron = s.Neuron })
+	fs.IntVar(&c.Scales, "scales", 2, "adaptation time scales of the rich neuron; scale m starts at tau-adapt/4^m")
+	bind("scales", func(d, s *train.Config) { d.Scales = s.Scales })
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs to train (with --resume: the total to reach)"+note(c.Epochs, p.Epochs))
 	bind("epochs", func(d, s *train.Config) { d.Epochs = s.Epochs })
 	fs.IntVar(&c.Batch, "batch", c.Batch, "training batch size"+note(c.Batch, p.Batch))
@@ -315,7 +319,8 @@ func totalSeconds(h []train.Metrics) float64 {
 }
 
 // describeNet returns the network's shape, e.g. "700 → 256 → 256
-// recurrent adaptive → 20 readout".
+// recurrent adaptive → 20 readout" ("… adaptive (rich neuron, 2
+// adaptation scales) → …" for the rich neuron).
 func describeNet(net *network.Network) string {
 	parts := []string{strconv.Itoa(net.Inputs())}
 	rec := true
@@ -328,6 +333,9 @@ func describeNet(net *network.Network) string {
 		s += " recurrent"
 	}
 	s += " adaptive"
+	if c := net.Layers[0].Neuron; c.Rich() {
+		s += fmt.Sprintf(" (rich neuron, %d adaptation scales)", c.AdaptScales())
+	}
 	if net.Readout != nil {
 		s += fmt.Sprintf(" → %d readout", net.Readout.NOut)
 	}

@@ -74,6 +74,38 @@ func TestTrainCommand(t *testing.T) {
 	}
 }
 
+// TestTrainRichNeuron trains a network of rich neurons (reset potential,
+// three adaptation time scales): they learn, and the saved model holds
+// their extra parameters, moved away from their initial values.
+func TestTrainRichNeuron(t *testing.T) {
+	useToyData(t)
+	dir := t.TempDir()
+	out := runOK(t, append([]string{"train", "--epochs", "3", "--out", dir, "--neuron", "rich", "--scales", "3"}, toyArgs...)...)
+	if acc := finalAccuracy(t, out); acc < 0.8 {
+		t.Errorf("test accuracy %v, want >= 0.8:\n%s", acc, out)
+	}
+	if want := "recurrent adaptive (rich neuron, 3 adaptation scales) → 3 readout"; !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	net, err := model.Load(filepath.Join(dir, "best.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := net.Layers[0]
+	if c := l.Neuron; !c.ResetPotential || c.AdaptScales() != 3 || len(l.P) != 3*l.NOut {
+		t.Fatalf("saved neuron %+v with %d decays, want a reset potential and 3 scales", c, len(l.P))
+	}
+	moved := 0
+	for _, v := range l.VReset {
+		if v != 0 {
+			moved++
+		}
+	}
+	if moved == 0 {
+		t.Error("no reset potential moved from its initial 0 in training")
+	}
+}
+
 func TestTrainResumeCommand(t *testing.T) {
 	useToyData(t)
 	full, part := t.TempDir(), t.TempDir()
@@ -157,6 +189,8 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"train", "--dataset", "shd"}, "--data: dataset shd needs the directory of its files"},
 		{[]string{"train", "--dataset", "nmnist", "--data", missing}, "is not a directory"},
 		{[]string{"train", "--arp", "-5"}, "--arp must be >= 0 ms"},
+		{[]string{"train", "--neuron", "izhikevich"}, `--neuron izhikevich --scales 0: neuron: unknown model "izhikevich" (want paper or rich)`},
+		{[]string{"train", "--neuron", "rich", "--scales", "40"}, "--neuron rich --scales 40: neuron: the rich neuron needs 1 … 16 adaptation time scales, got 40"},
 		{[]string{"train", "--hidden", "64,x"}, `"x" is not an integer`},
 		{[]string{"train", "--milestones", "5,2"}, "--milestones must be increasing"},
 		{[]string{"train", "--threads", "-1"}, "--threads must be >= 0"},
