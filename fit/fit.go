@@ -32,7 +32,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"time"
 
 	"github.com/blocks-snn/blocks/network"
 	"github.com/blocks-snn/blocks/neuron"
@@ -133,6 +132,9 @@ type Result struct {
 	Best      float64
 	BestEpoch int
 	Seconds   float64
+	// Resumed is the number of epochs read from a checkpoint (0: the fit
+	// started afresh).
+	Resumed int
 }
 
 // Progress is called after every epoch with the epoch (from 1), its loss
@@ -261,6 +263,39 @@ func (tg target) loss(s, g []float32, alpha, norm float64, buf []float64) float6
 // Fit trains a neuron on the recordings, which must share one time step
 // and have spikes in every repetition. It returns the best neuron seen.
 func Fit(ctx context.Context, recs []*recording.Recording, cfg Config, progress Progress) (*Result, error) {
+	return Run(ctx, recs, cfg, Options{Progress: progress})
+}
+
+// Options are the settings of Run beyond the fit's configuration.
+type Options struct {
+	Progress Progress
+	// Checkpoint, if not empty, is the path of the checkpoint Run writes
+	// atomically every Every epochs (every epoch if Every < 1), when ctx
+	// stops it, and at the end (see checkpoint.go).
+	Checkpoint string
+	Every      int
+	// Resume continues the fit from Checkpoint, if the file exists; a
+	// checkpoint of another configuration or other recordings is refused.
+	Resume bool
+}
+
+// state is everything a fit carries from one epoch to the next: with the
+// configuration and the recordings, it determines the rest of the fit.
+type state struct {
+	net          *network.Network
+	params, best [][]float32 // the trained tensors (sharing net's memory) and the best epoch's copy
+	adam         *adam
+	res          *Result // Loss, Best and BestEpoch so far
+	epoch        int     // epochs run
+	plateau      int     // epochs since the loss last improved by a relative 1e-3
+	lr, lastBest float64
+	done         bool // stopped: no epoch left, or the learning rate ran down
+}
+
+// Run is Fit with checkpoints (see Options): stopped by ctx, killed or
+// resumed at any point, it gives bitwise the result of an uninterrupted
+// fit.
+func Run(ctx context.Context, recs []*recording.Recording, cfg Config, opt Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -303,11 +338,11 @@ func Fit(ctx context.Context, recs []*recording.Recording, cfg Config, progress 
 	// sparse form once.
 	xs := tensor.SparseOf(x)
 	l := net.Layers[0]
-	params := [][]float32{l.W, l.Bias, l.Beta, l.P, l.B}
-	best := make([][]float32, len(params))
+	s := &state{net: net, params: [][]float32{l.W, l.Bias, l.Beta, l.P, l.B}, lr: cfg.LR, lastBest: math.Inf(1)}
+	s.best = make([][]float32, len(s.params))
 	save := func() {
-		for i, p := range params {
-			best[i] = append(best[i][:0], p...)
+		for i, p := range s.params {
+			s.best[i] = append(s.best[i][:0], p...)
 		}
 	}
 	save()
@@ -315,50 +350,58 @@ func Fit(ctx context.Context, recs []*recording.Recording, cfg Config, progress 
 	// input weight relative to its initial value, bias and beta on the
 	// scale of 1−beta (the membrane's gain), p on 1−p, b relative.
 	beta0, p0 := float64(l.Beta[0]), float64(l.P[0])
-	adam := newAdam([]float64{float64(l.W[0]), 1 - beta0, 1 - beta0, 1 - p0, float64(l.B[0])})
-	res := &Result{Net: net, DT: dt, Best: math.Inf(1)}
-	start := time.Now()
+	s.adam = newAdam([]float64{float64(l.W[0]), 1 - beta0, 1 - beta0, 1 - p0, float64(l.B[0])})
+	s.res = &Result{Net: net, DT: dt, Best: math.Inf(1)}
+	res := s.res
+	ck := newCheckpointer(opt, cfg, recs)
+	if err := ck.resume(s); err != nil {
+		return nil, err
+	}
 	gOut := tensor.New(B, T, 1)
 	fm := make([]float64, T)
-	plateau, lr := 0, cfg.LR
-	lastBest := math.Inf(1)
-	for e := 0; e < cfg.Epochs; e++ {
-		if err := ctx.Err(); err != nil {
+	for !s.done {
+		if s.epoch == cfg.Epochs {
+			s.done = true
+			break
+		}
+		if err := ck.epochStart(ctx, s); err != nil {
 			return nil, err
 		}
 		pass, err := net.ForwardSparse(xs, cfg.Method)
 		if err != nil {
 			return nil, err
 		}
-		s := pass.Output()
+		out := pass.Output()
 		var loss float64
 		for b, r := range recs {
 			n := r.Len()
-			loss += targets[b].loss(s.Data[b*T:b*T+n], gOut.Data[b*T:b*T+n], alpha, norm, fm)
+			loss += targets[b].loss(out.Data[b*T:b*T+n], gOut.Data[b*T:b*T+n], alpha, norm, fm)
 			clear(gOut.Data[b*T+n : b*T+T])
 		}
 		loss /= norm
+		s.epoch++
 		res.Loss = append(res.Loss, loss)
 		if math.IsNaN(loss) {
 			pass.Release()
-			return nil, fmt.Errorf("epoch %d: the loss is NaN", e+1)
+			return nil, fmt.Errorf("epoch %d: the loss is NaN", s.epoch)
 		}
 		if loss < res.Best {
-			res.Best, res.BestEpoch = loss, e+1
+			res.Best, res.BestEpoch = loss, s.epoch
 			save()
 		}
-		if loss < lastBest*(1-1e-3) {
-			lastBest, plateau = loss, 0
-		} else if plateau++; plateau >= cfg.Patience {
-			lr *= cfg.Decay
-			plateau = 0
-			lastBest = res.Best
+		if loss < s.lastBest*(1-1e-3) {
+			s.lastBest, s.plateau = loss, 0
+		} else if s.plateau++; s.plateau >= cfg.Patience {
+			s.lr *= cfg.Decay
+			s.plateau = 0
+			s.lastBest = res.Best
 		}
-		if progress != nil {
-			progress(e+1, loss, lr)
+		if opt.Progress != nil {
+			opt.Progress(s.epoch, loss, s.lr)
 		}
-		if lr < cfg.LR*cfg.MinLRFactor {
+		if s.lr < cfg.LR*cfg.MinLRFactor {
 			pass.Release()
+			s.done = true
 			break
 		}
 		grads, err := pass.Backward(gOut, false)
@@ -367,12 +410,15 @@ func Fit(ctx context.Context, recs []*recording.Recording, cfg Config, progress 
 			return nil, err
 		}
 		g := grads.Layers[0]
-		adam.update(params, [][]float32{g.W, g.Bias, g.Beta, g.P, g.B}, lr)
+		s.adam.update(s.params, [][]float32{g.W, g.Bias, g.Beta, g.P, g.B}, s.lr)
 	}
-	for i, p := range params {
-		copy(p, best[i])
+	if err := ck.save(s); err != nil {
+		return nil, err
 	}
-	res.Seconds = time.Since(start).Seconds()
+	res.Seconds += ck.elapsed()
+	for i, p := range s.params {
+		copy(p, s.best[i])
+	}
 	return res, net.Validate()
 }
 

@@ -3,7 +3,9 @@ package recording
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -380,6 +382,10 @@ func ReadNPZ(path string) (*Recording, error) {
 		return nil, fmt.Errorf("%s: not an .npz archive: %w", path, err)
 	}
 	defer z.Close()
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
 	files := map[string]*zip.File{}
 	for _, f := range z.File {
 		files[strings.TrimSuffix(f.Name, ".npy")] = f
@@ -391,7 +397,7 @@ func ReadNPZ(path string) (*Recording, error) {
 			return nil, fmt.Errorf("%s: array %q: %w", path, key, err)
 		}
 		defer rc.Close()
-		v, err := readNumbers(rc)
+		v, err := readNumbers(rc, memberSize(f, st.Size()))
 		if err != nil {
 			return nil, fmt.Errorf("%s: array %q: %w", path, key, err)
 		}
@@ -433,7 +439,8 @@ func ReadNPZ(path string) (*Recording, error) {
 		}
 		s := make([]int, len(v))
 		for i, x := range v {
-			if x != math.Trunc(x) || x < 0 || int(x) >= len(rec.Current) {
+			// x is compared as a float: int(x) of a huge x is undefined.
+			if x != math.Trunc(x) || x < 0 || x >= float64(len(rec.Current)) {
 				return nil, fmt.Errorf("%s: array %q: value %d (%g) is not a sample index in 0…%d", path, key, i, x, len(rec.Current)-1)
 			}
 			s[i] = int(x)
@@ -444,15 +451,20 @@ func ReadNPZ(path string) (*Recording, error) {
 }
 
 // readNumbers decodes a .npy array of any real numeric dtype as float64.
-func readNumbers(r io.Reader) (out []float64, err error) {
+// The array may take at most limit bytes: its header and data are checked
+// against it before they are allocated.
+func readNumbers(r io.Reader, limit int64) (out []float64, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("malformed .npy data: %v", p)
 		}
 	}()
-	nr, err := npy.NewReader(r)
+	nr, err := newNpyReader(r, limit)
 	if err != nil {
 		return nil, fmt.Errorf("not a .npy array: %w", err)
+	}
+	if err := checkDataSize(nr.Header.Descr.Type, nr.Header.Descr.Shape, limit); err != nil {
+		return nil, err
 	}
 	var arr npy.Array
 	if err := nr.Read(&arr); err != nil {
@@ -524,4 +536,78 @@ func WriteNPZ(w io.Writer, rec *Recording) error {
 		}
 	}
 	return zw.Close()
+}
+
+// newNpyReader is npy.NewReader for a stream of at most limit bytes. npyio
+// allocates the header length a file declares (up to 4 GiB in format
+// version 2) before reading it: the length is checked first.
+func newNpyReader(r io.Reader, limit int64) (*npy.Reader, error) {
+	prefix := make([]byte, 12) // magic (6), version (2), header length (2 or 4)
+	n, err := io.ReadFull(r, prefix[:10])
+	if err != nil {
+		return nil, fmt.Errorf("%d bytes, too short for a .npy header", n)
+	}
+	hlen := int64(binary.LittleEndian.Uint16(prefix[8:10]))
+	if prefix[6] >= 2 {
+		if _, err := io.ReadFull(r, prefix[10:]); err != nil {
+			return nil, fmt.Errorf("10 bytes, too short for a version %d .npy header", prefix[6])
+		}
+		hlen = int64(binary.LittleEndian.Uint32(prefix[8:12]))
+	} else {
+		prefix = prefix[:10]
+	}
+	if hlen > limit-int64(len(prefix)) {
+		return nil, fmt.Errorf("header of %d bytes declared, more than the %d bytes stored", hlen, limit)
+	}
+	return npy.NewReader(io.MultiReader(bytes.NewReader(prefix), r))
+}
+
+// numericDtype matches numpy's descriptions of real numbers, e.g. '<f8'.
+var numericDtype = regexp.MustCompile(`^'?[<>|=]?([fiu])(\d+)'?$`)
+
+// checkDataSize refuses an array whose shape needs more than limit bytes
+// of a dtype, before its data is allocated.
+func checkDataSize(dtype string, shape []int, limit int64) error {
+	m := numericDtype.FindStringSubmatch(dtype)
+	if m == nil {
+		return fmt.Errorf("unsupported dtype %s", dtype)
+	}
+	size, err := strconv.ParseInt(m[2], 10, 64)
+	if err != nil || size < 1 || size > 8 {
+		return fmt.Errorf("unsupported dtype %s", dtype)
+	}
+	need := size
+	for _, d := range shape {
+		if d < 0 || (d > 0 && need > limit/int64(d)) {
+			return fmt.Errorf("shape %v of dtype %s needs more than the %d bytes stored", shape, dtype, limit)
+		}
+		need *= int64(d)
+	}
+	if need > limit {
+		return fmt.Errorf("shape %v of dtype %s needs %d bytes, more than the %d stored", shape, dtype, need, limit)
+	}
+	return nil
+}
+
+// maxDeflateRatio bounds how many bytes deflate can expand one compressed
+// byte into (258 bytes per 2 bits at best, about 1032:1).
+const maxDeflateRatio = 1032
+
+// memberSize returns how many bytes zip member f can hold when read: its
+// declared size, but no more than its compressed bytes in an archive of
+// archiveSize bytes can expand to (as model's reader bounds it), so that
+// a forged archive cannot make the reader allocate more.
+func memberSize(f *zip.File, archiveSize int64) int64 {
+	n := int64(min(f.UncompressedSize64, math.MaxInt64))
+	c := int64(min(f.CompressedSize64, uint64(max(archiveSize, 0))))
+	switch f.Method {
+	case zip.Store:
+		return min(n, c)
+	case zip.Deflate:
+		if c > math.MaxInt64/maxDeflateRatio {
+			return n
+		}
+		return min(n, c*maxDeflateRatio+64)
+	}
+	return n
 }

@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -103,6 +106,9 @@ type fitOpts struct {
 	shard     string
 	figFrom   float64
 	figLen    float64
+	// resume and every set the checkpoints of "blocks fit" (fit.Options).
+	resume bool
+	every  int
 }
 
 func newFitFlags(fs *flag.FlagSet) *fitOpts {
@@ -298,6 +304,16 @@ stimulus, and for every --predict FILE (a current in the competition's
 voltage format, .npz or .csv) <name>.pred.spiketimes, one sample index
 per line, and <name>.png.
 
+Checkpoints: the fit's whole state (parameters, Adam's moments and step,
+the learning-rate schedule, the loss history and the best epoch's
+parameters) is written atomically to --out/checkpoint.npz every
+--checkpoint-every epochs and at the end. Ctrl-C (SIGINT) or SIGTERM
+stops the fit after the epoch in progress, writing a checkpoint, and
+exits non-zero (a second Ctrl-C stops at once). Rerunning the same
+command with --resume continues from the checkpoint bit for bit as if
+uninterrupted, also after a crash or a kill; a checkpoint of other flags
+or other recordings is refused, naming what differs.
+
 Several neurons: give several DIRs, or a directory of neuron directories.
 They are fitted in parallel, each into --out/<dir name>; --shard i/n
 (default: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) fits only every
@@ -316,6 +332,8 @@ flags:
 	o := newFitFlags(fs)
 	fs.Var(&o.predict, "predict", "write the predicted spikes for the current in this `file` (repeatable)")
 	fs.StringVar(&o.shard, "shard", "", "fit only shard `i/n` of the neurons (default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)")
+	fs.BoolVar(&o.resume, "resume", false, "continue from "+fit.CheckpointFile+" in the output directory (of each neuron), where there is one; give the flags and recordings of the interrupted run")
+	fs.IntVar(&o.every, "checkpoint-every", 20, "write "+fit.CheckpointFile+" every `N` epochs (and at the end)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -329,6 +347,9 @@ flags:
 	si, sn, err := parseShard(o.shard)
 	if err != nil {
 		return fmt.Errorf("fit: %w", err)
+	}
+	if o.every < 1 {
+		return fmt.Errorf("fit: --checkpoint-every must be >= 1, got %d", o.every)
 	}
 
 	// Read everything before any work.
@@ -377,31 +398,60 @@ flags:
 	if o.threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
 	}
+	ctx, stop := interruptContext("fit")
+	defer stop()
 
 	if !multi {
-		_, err := fitNeuron(neurons[0], outs[0], o, preds, stdout, progressWriter())
-		return err
+		_, err := fitNeuron(ctx, neurons[0], outs[0], o, preds, stdout, progressWriter())
+		return resumeHint(err)
 	}
 	fmt.Fprintf(stdout, "fitting %d of %d neurons (shard %d/%d) on %d threads\n", len(neurons), len(dirs), si, sn, runtime.GOMAXPROCS(0))
 	logs := make([]bytes.Buffer, len(neurons))
 	errs := make([]error, len(neurons))
 	// Every neuron is fitted on one thread; the neurons run in parallel.
 	parallel.For(len(neurons), func(i int) {
-		_, errs[i] = fitNeuron(neurons[i], outs[i], o, preds, &logs[i], nil)
+		_, errs[i] = fitNeuron(ctx, neurons[i], outs[i], o, preds, &logs[i], nil)
 	})
 	for i := range neurons {
 		fmt.Fprintf(stdout, "== %s → %s\n", neurons[i].dir, outs[i])
 		stdout.Write(logs[i].Bytes())
 		if errs[i] != nil {
-			return fmt.Errorf("fit: %s: %w", neurons[i].dir, errs[i])
+			return resumeHint(fmt.Errorf("fit: %s: %w", neurons[i].dir, errs[i]))
 		}
 	}
 	return nil
 }
 
+// interruptContext returns a context that the first Ctrl-C (SIGINT) or
+// SIGTERM cancels, saying so on stderr; the signal handling then ends, so
+// that a second one stops the process at once. stop releases the signals.
+func interruptContext(cmd string) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sig:
+			signal.Stop(sig)
+			fmt.Fprintf(os.Stderr, "blocks %s: interrupted: stopping after this epoch and writing a checkpoint (interrupt again to stop at once)\n", cmd)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(sig); cancel() }
+}
+
+// resumeHint adds to the error of an interrupted fit how to continue it.
+func resumeHint(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w\ninterrupted: run the same command with --resume to continue", err)
+	}
+	return err
+}
+
 // fitNeuron fits one neuron, scores it, predicts the currents of preds and
 // writes everything to out.
-func fitNeuron(nd *neuronData, out string, o *fitOpts, preds []*recording.Recording, stdout, progress io.Writer) (*fitReport, error) {
+func fitNeuron(ctx context.Context, nd *neuronData, out string, o *fitOpts, preds []*recording.Recording, stdout, progress io.Writer) (*fitReport, error) {
 	cfg := o.cfg
 	fmt.Fprintf(stdout, "recordings %s: %s at %g ms; training on %s, holding out %s\n", nd.dir, names(nd.all), o.dt, names(nd.train), names(nd.ho))
 	fmt.Fprintf(stdout, "neuron: ARP %g ms = %d steps, %s simulator, van Rossum tau %g ms; Adam lr %g, up to %d epochs; %d threads\n",
@@ -412,18 +462,26 @@ func fitNeuron(nd *neuronData, out string, o *fitOpts, preds []*recording.Record
 			progressbar.OptionSetDescription("fit"), progressbar.OptionShowCount(), progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
 	}
-	res, err := fit.Fit(context.Background(), nd.train, cfg, func(e int, loss, lr float64) {
+	opt := fit.Options{Checkpoint: filepath.Join(out, fit.CheckpointFile), Every: o.every, Resume: o.resume, Progress: func(e int, loss, lr float64) {
 		if bar != nil {
 			bar.Describe(fmt.Sprintf("fit loss %.5f lr %.3g", loss, lr))
 			bar.Set(e)
 		}
-	})
+	}}
+	res, err := fit.Run(ctx, nd.train, cfg, opt)
 	if bar != nil {
 		bar.Finish()
 		bar.Clear()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
+	}
+	if o.resume {
+		if res.Resumed > 0 {
+			fmt.Fprintf(stdout, "resumed from %s after epoch %d\n", opt.Checkpoint, res.Resumed)
+		} else {
+			fmt.Fprintf(stdout, "no checkpoint in %s: fitted from the start\n", out)
+		}
 	}
 	l := res.Net.Layers[0]
 	fmt.Fprintf(stdout, "fitted in %.2f s: %d epochs, best loss %.5f at epoch %d; w %.4g /nA, bias %.4g, beta %.4g, p %.5g, b %.4g\n",
