@@ -165,18 +165,23 @@ func SaveArrays(path string, entries []Entry) error {
 	return atomicfile.Write(path, func(w io.Writer) error { return WriteArrays(w, entries) })
 }
 
-// archive is an open .npz archive: its members by key (name without ".npy").
-type archive struct {
+// Archive is an open .npz archive, its members by key (the name without
+// ".npy"): a model file, or a file that adds members of its own to one
+// (the checkpoints of packages train and fit). Every member is read
+// through the checks of [Load]: sizes against the archive's, dtypes, and
+// finite values.
+type Archive struct {
 	files map[string]*zip.File
 	size  int64 // of the whole archive
 }
 
-func openArchive(r io.ReaderAt, size int64) (*archive, error) {
+// OpenArchive opens the .npz archive of the given size in r.
+func OpenArchive(r io.ReaderAt, size int64) (*Archive, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("not an .npz archive: %w", err)
 	}
-	z := &archive{files: map[string]*zip.File{}, size: size}
+	z := &Archive{files: map[string]*zip.File{}, size: size}
 	for _, f := range zr.File {
 		key := strings.TrimSuffix(f.Name, ".npy")
 		if _, dup := z.files[key]; !dup {
@@ -186,10 +191,11 @@ func openArchive(r io.ReaderAt, size int64) (*archive, error) {
 	return z, nil
 }
 
-func (z *archive) has(key string) bool { return z.files[key] != nil }
+// Has reports whether the archive has a member key.
+func (z *Archive) Has(key string) bool { return z.files[key] != nil }
 
 // read decodes the member key; errors name the key.
-func (z *archive) read(key string) (decoded, error) {
+func (z *Archive) read(key string) (decoded, error) {
 	f := z.files[key]
 	if f == nil {
 		return decoded{}, fmt.Errorf("missing key %s", key)
@@ -206,8 +212,9 @@ func (z *archive) read(key string) (decoded, error) {
 	return d, nil
 }
 
-// array reads the float array key, checked to be finite.
-func (z *archive) array(key string) (Array, error) {
+// Array reads the float array key (float32, or float64 converted),
+// checked to be finite. Errors name the key.
+func (z *Archive) Array(key string) (Array, error) {
 	d, err := z.read(key)
 	if err != nil {
 		return Array{}, err
@@ -219,9 +226,9 @@ func (z *archive) array(key string) (Array, error) {
 	return a, nil
 }
 
-// text reads key as a string array holding exactly one string, as numpy
+// Text reads key as a string array holding exactly one string, as numpy
 // writes np.array(s) (shape ()) or np.array([s]) (shape (1,)).
-func (z *archive) text(key string) (string, error) {
+func (z *Archive) Text(key string) (string, error) {
 	d, err := z.read(key)
 	if err != nil {
 		return "", err

@@ -21,16 +21,16 @@ func wantErr(t *testing.T, err error, want string) {
 
 func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }
 
-func openFile(path string) (*archive, error) {
+func openFile(path string) (*Archive, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return openArchive(bytes.NewReader(b), int64(len(b)))
+	return OpenArchive(bytes.NewReader(b), int64(len(b)))
 }
 
 // archiveOf zips the members uncompressed, as np.savez does.
-func archiveOf(t *testing.T, members map[string][]byte) *archive {
+func archiveOf(t *testing.T, members map[string][]byte) *Archive {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -44,7 +44,7 @@ func archiveOf(t *testing.T, members map[string][]byte) *archive {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	z, err := openArchive(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	z, err := OpenArchive(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}

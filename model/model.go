@@ -190,11 +190,11 @@ func Read(r io.ReaderAt, size int64) (*network.Network, error) {
 }
 
 func decode(r io.ReaderAt, size int64) (*network.Network, error) {
-	z, err := openArchive(r, size)
+	z, err := OpenArchive(r, size)
 	if err != nil {
 		return nil, err
 	}
-	s, err := z.text(configKey)
+	s, err := z.Text(configKey)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func plural(n int, what string) string {
 }
 
 // layerCount returns 1 + the largest i of a key "i.<parameter>".
-func (z *archive) layerCount() int {
+func (z *Archive) layerCount() int {
 	n := 0
 	for key := range z.files {
 		i, name, ok := strings.Cut(key, ".")
@@ -250,9 +250,9 @@ func (z *archive) layerCount() int {
 
 // readLayer reads layer i; nIn is the previous layer's size (0 for the
 // first layer, whose input size comes from its weights).
-func readLayer(z *archive, i, nIn int, cfg neuron.Config, recurrent *bool) (*network.Layer, error) {
+func readLayer(z *Archive, i, nIn int, cfg neuron.Config, recurrent *bool) (*network.Layer, error) {
 	wKey := LayerKey(i, "_rf_weight")
-	w, err := z.array(wKey)
+	w, err := z.Array(wKey)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +277,7 @@ func readLayer(z *archive, i, nIn int, cfg neuron.Config, recurrent *bool) (*net
 		return nil, err
 	}
 	recKey := LayerKey(i, "_rec_weight")
-	has := z.has(recKey)
+	has := z.Has(recKey)
 	switch {
 	case recurrent == nil && has:
 		return nil, fmt.Errorf("key %s: present, but config layers[%d] does not say whether the layer is recurrent (add \"recurrent\": true or false)", recKey, i)
@@ -292,7 +292,7 @@ func readLayer(z *archive, i, nIn int, cfg neuron.Config, recurrent *bool) (*net
 // readRich reads layer i's rich-neuron parameters into l, if the file has
 // them: scales 1 … K-1 of the adaptation ("i._p.<m>" and "i._b.<m>", both,
 // for consecutive m) and the reset potential "i._v_reset".
-func readRich(z *archive, i int, l *network.Layer) error {
+func readRich(z *Archive, i int, l *network.Layer) error {
 	n := l.NOut
 	scales := 1
 	for _, name := range []string{"_p", "_b"} {
@@ -312,7 +312,7 @@ func readRich(z *archive, i int, l *network.Layer) error {
 			dst  *[]float32
 		}{{"_p", &l.P}, {"_b", &l.B}} {
 			key := LayerKey(i, ScaleName(p.name, m))
-			if !z.has(key) {
+			if !z.Has(key) {
 				return fmt.Errorf("missing key %s (the file has adaptation scales up to %d)", key, scales-1)
 			}
 			v, err := z.shaped(key, n)
@@ -325,7 +325,7 @@ func readRich(z *archive, i int, l *network.Layer) error {
 	if scales > 1 {
 		l.Neuron.Scales = scales
 	}
-	if key := LayerKey(i, vResetName); z.has(key) {
+	if key := LayerKey(i, vResetName); z.Has(key) {
 		v, err := z.shaped(key, n)
 		if err != nil {
 			return err
@@ -337,8 +337,8 @@ func readRich(z *archive, i int, l *network.Layer) error {
 
 // readReadout reads the readout, if the file has one; nIn is the last
 // layer's size and want the config's "readout" (nil if absent).
-func readReadout(z *archive, nIn int, want *bool) (*network.Readout, error) {
-	has := z.has(readoutWeight)
+func readReadout(z *Archive, nIn int, want *bool) (*network.Readout, error) {
+	has := z.Has(readoutWeight)
 	switch {
 	case want == nil && !has:
 		return nil, nil
@@ -350,7 +350,7 @@ func readReadout(z *archive, nIn int, want *bool) (*network.Readout, error) {
 	case !has:
 		return nil, fmt.Errorf("missing key %s (config readout is true)", readoutWeight)
 	}
-	w, err := z.array(readoutWeight)
+	w, err := z.Array(readoutWeight)
 	if err != nil {
 		return nil, err
 	}
@@ -368,8 +368,8 @@ func readReadout(z *archive, nIn int, want *bool) (*network.Readout, error) {
 }
 
 // shaped reads the float array key and checks its shape.
-func (z *archive) shaped(key string, shape ...int) ([]float32, error) {
-	a, err := z.array(key)
+func (z *Archive) shaped(key string, shape ...int) ([]float32, error) {
+	a, err := z.Array(key)
 	if err != nil {
 		return nil, err
 	}

@@ -198,7 +198,7 @@ func TestWrittenLayout(t *testing.T) {
 	if err := Write(&buf, net); err != nil {
 		t.Fatal(err)
 	}
-	z, err := openArchive(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	z, err := OpenArchive(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestWrittenLayout(t *testing.T) {
 	if got := b[hlen:]; len(got) != 4*len(cfg) || got[0] != '{' || got[1] != 0 || got[4] != '"' {
 		t.Errorf("config data is not UTF-32LE of the JSON: % x…", got[:8])
 	}
-	if s, err := z.text("config"); err != nil || s != cfg {
+	if s, err := z.Text("config"); err != nil || s != cfg {
 		t.Errorf("config reads back as %q, %v", s, err)
 	}
 }
@@ -338,7 +338,7 @@ func TestNumpyStrings(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			z := archiveOf(t, map[string][]byte{"config.npy": c.npy})
-			got, err := z.text("config")
+			got, err := z.Text("config")
 			if err != nil || got != s {
 				t.Errorf("got %q, %v; want %q", got, err, s)
 			}
@@ -358,14 +358,14 @@ func TestDesignVectorMeta(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		meta, err := z.text("meta")
+		meta, err := z.Text("meta")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.HasPrefix([]byte(meta), []byte(`{"method": `)) {
 			t.Errorf("%s: meta = %.40q…", f, meta)
 		}
-		if _, err := z.array("param.0._rf_weight"); err != nil {
+		if _, err := z.Array("param.0._rf_weight"); err != nil {
 			t.Error(err)
 		}
 	}
@@ -432,7 +432,7 @@ func TestSaveArrays(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range in {
-		a, err := z.array(e.Key)
+		a, err := z.Array(e.Key)
 		if err != nil {
 			t.Fatal(err)
 		}

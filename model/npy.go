@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"codeberg.org/sbinet/npyio/npy"
+
+	"github.com/blocks-snn/blocks/internal/npyguard"
 )
 
 // This file holds the numpy formats: .npy arrays (a magic string, a
@@ -117,7 +119,7 @@ func readNpy(r io.Reader, size int64) (d decoded, err error) {
 			d, err = decoded{}, fmt.Errorf("malformed .npy data: %v", p)
 		}
 	}()
-	nr, err := npy.NewReader(r)
+	nr, err := npyguard.NewReader(r, size)
 	if err != nil {
 		return d, fmt.Errorf("not a .npy array: %w", err)
 	}

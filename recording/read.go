@@ -3,9 +3,7 @@ package recording
 import (
 	"archive/zip"
 	"bufio"
-	"bytes"
 	"compress/gzip"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -17,6 +15,8 @@ import (
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
+
+	"github.com/blocks-snn/blocks/internal/npyguard"
 )
 
 // BaseName returns a file's name without its directory and extensions:
@@ -459,7 +459,7 @@ func readNumbers(r io.Reader, limit int64) (out []float64, err error) {
 			err = fmt.Errorf("malformed .npy data: %v", p)
 		}
 	}()
-	nr, err := newNpyReader(r, limit)
+	nr, err := npyguard.NewReader(r, limit)
 	if err != nil {
 		return nil, fmt.Errorf("not a .npy array: %w", err)
 	}
@@ -536,30 +536,6 @@ func WriteNPZ(w io.Writer, rec *Recording) error {
 		}
 	}
 	return zw.Close()
-}
-
-// newNpyReader is npy.NewReader for a stream of at most limit bytes. npyio
-// allocates the header length a file declares (up to 4 GiB in format
-// version 2) before reading it: the length is checked first.
-func newNpyReader(r io.Reader, limit int64) (*npy.Reader, error) {
-	prefix := make([]byte, 12) // magic (6), version (2), header length (2 or 4)
-	n, err := io.ReadFull(r, prefix[:10])
-	if err != nil {
-		return nil, fmt.Errorf("%d bytes, too short for a .npy header", n)
-	}
-	hlen := int64(binary.LittleEndian.Uint16(prefix[8:10]))
-	if prefix[6] >= 2 {
-		if _, err := io.ReadFull(r, prefix[10:]); err != nil {
-			return nil, fmt.Errorf("10 bytes, too short for a version %d .npy header", prefix[6])
-		}
-		hlen = int64(binary.LittleEndian.Uint32(prefix[8:12]))
-	} else {
-		prefix = prefix[:10]
-	}
-	if hlen > limit-int64(len(prefix)) {
-		return nil, fmt.Errorf("header of %d bytes declared, more than the %d bytes stored", hlen, limit)
-	}
-	return npy.NewReader(io.MultiReader(bytes.NewReader(prefix), r))
 }
 
 // numericDtype matches numpy's descriptions of real numbers, e.g. '<f8'.

@@ -9,10 +9,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"time"
-
-	"codeberg.org/sbinet/npyio/npy"
 
 	"github.com/blocks-snn/blocks/internal/atomicfile"
 	"github.com/blocks-snn/blocks/model"
@@ -183,21 +182,21 @@ func decodeCheckpoint(raw []byte) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	z, err := openZip(raw)
+	z, err := model.OpenArchive(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
 		return nil, err
 	}
 	c := &Checkpoint{Net: net}
-	if err := z.json(ConfigKey, &c.Config); err != nil {
+	if err := decodeJSON(z, ConfigKey, &c.Config); err != nil {
 		return nil, err
 	}
 	var st savedState
-	if err := z.json(StateKey, &st); err != nil {
+	if err := decodeJSON(z, StateKey, &st); err != nil {
 		return nil, err
 	}
 	c.State = st.State
 	c.Adam = &Adam{LR: st.Adam.LR, Beta1: st.Adam.Beta1, Beta2: st.Adam.Beta2, Eps: st.Adam.Eps}
-	step, err := z.floats(AdamStepKey, []int{})
+	step, err := floats(z, AdamStepKey, []int{})
 	if err != nil {
 		return nil, err
 	}
@@ -209,11 +208,11 @@ func decodeCheckpoint(raw []byte) (*Checkpoint, error) {
 		return nil, fmt.Errorf("key %s: %d steps, but %s says %d", AdamStepKey, c.Adam.Step, StateKey, st.Adam.Step)
 	}
 	for _, p := range Params(net) {
-		m, err := z.floats(adamM+p.Key, p.Shape)
+		m, err := floats(z, adamM+p.Key, p.Shape)
 		if err != nil {
 			return nil, err
 		}
-		v, err := z.floats(adamV+p.Key, p.Shape)
+		v, err := floats(z, adamV+p.Key, p.Shape)
 		if err != nil {
 			return nil, err
 		}
@@ -230,132 +229,41 @@ func ReadConfig(path string) (Config, bool, error) {
 	if err != nil {
 		return Config{}, false, err
 	}
-	z, err := openZip(raw)
+	z, err := model.OpenArchive(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
 		return Config{}, false, fmt.Errorf("%s: %w", path, err)
 	}
-	if z.files[ConfigKey] == nil {
+	if !z.Has(ConfigKey) {
 		return Config{}, false, nil
 	}
 	var c Config
-	if err := z.json(ConfigKey, &c); err != nil {
+	if err := decodeJSON(z, ConfigKey, &c); err != nil {
 		return Config{}, false, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, true, nil
 }
 
-type zipFiles struct{ files map[string]*zip.File }
-
-func openZip(raw []byte) (*zipFiles, error) {
-	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
-	if err != nil {
-		return nil, fmt.Errorf("not an .npz archive: %w", err)
-	}
-	z := &zipFiles{files: map[string]*zip.File{}}
-	for _, f := range zr.File {
-		key := strings.TrimSuffix(f.Name, ".npy")
-		if z.files[key] == nil {
-			z.files[key] = f
-		}
-	}
-	return z, nil
-}
-
-// open returns the .npy reader of key.
-func (z *zipFiles) open(key string) (*npy.Reader, io.Closer, error) {
-	f := z.files[key]
-	if f == nil {
-		return nil, nil, fmt.Errorf("missing key %s", key)
-	}
-	rc, err := f.Open()
-	if err != nil {
-		return nil, nil, fmt.Errorf("key %s: %w", key, err)
-	}
-	r, err := newNpyReader(rc)
-	if err != nil {
-		rc.Close()
-		return nil, nil, fmt.Errorf("key %s: %w", key, err)
-	}
-	return r, rc, nil
-}
-
-// newNpyReader is npy.NewReader, which panics on some malformed headers,
-// returning an error instead.
-func newNpyReader(r io.Reader) (nr *npy.Reader, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			nr, err = nil, fmt.Errorf("malformed .npy header: %v", p)
-		}
-	}()
-	return npy.NewReader(r)
-}
-
-// floats reads key as a float32 array of the given shape, in C order.
-func (z *zipFiles) floats(key string, shape []int) (out []float32, err error) {
-	r, c, err := z.open(key)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	h := r.Header.Descr
-	if t := strings.Trim(h.Type, `'"`); t != "<f4" || (h.Fortran && len(shape) > 1) {
-		return nil, fmt.Errorf("key %s: dtype %s, want float32 ('<f4') in C order", key, t)
-	}
-	if model.FormatShape(h.Shape) != model.FormatShape(shape) {
-		return nil, fmt.Errorf("key %s: shape %s, want %s", key, model.FormatShape(h.Shape), model.FormatShape(shape))
-	}
-	defer func() { // npyio panics on some malformed input
-		if p := recover(); p != nil {
-			err = fmt.Errorf("key %s: malformed .npy data: %v", key, p)
-		}
-	}()
-	if err := r.Read(&out); err != nil {
-		return nil, fmt.Errorf("key %s: %w", key, err)
-	}
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	if len(out) != n {
-		return nil, fmt.Errorf("key %s: %d values, want %d", key, len(out), n)
-	}
-	if err := (model.Array{Shape: shape, Data: out}).CheckFinite(); err != nil {
-		return nil, fmt.Errorf("key %s: %w", key, err)
-	}
-	return out, nil
-}
-
-// json decodes key, a string array of one element, as JSON into v.
-func (z *zipFiles) json(key string, v any) (err error) {
-	r, c, err := z.open(key)
+// decodeJSON decodes member key, a string array of one element, as JSON
+// into v.
+func decodeJSON(z *model.Archive, key string, v any) error {
+	s, err := z.Text(key)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("key %s: malformed .npy data: %v", key, p)
-		}
-	}()
-	var arr npy.Array
-	if err := r.Read(&arr); err != nil {
-		return fmt.Errorf("key %s: %w", key, err)
-	}
-	var s string
-	switch d := arr.Data().(type) {
-	case string:
-		s = d
-	case []string:
-		if len(d) != 1 {
-			return fmt.Errorf("key %s: %d strings, want one", key, len(d))
-		}
-		s = d[0]
-	default:
-		return fmt.Errorf("key %s: %T, want a string array", key, d)
-	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	if err := dec.Decode(v); err != nil {
+	if err := json.NewDecoder(strings.NewReader(s)).Decode(v); err != nil {
 		return fmt.Errorf("key %s: %w", key, err)
 	}
 	return nil
+}
+
+// floats reads member key as a float array of the given shape.
+func floats(z *model.Archive, key string, shape []int) ([]float32, error) {
+	a, err := z.Array(key)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(a.Shape, shape) {
+		return nil, fmt.Errorf("key %s: shape %s, want %s", key, model.FormatShape(a.Shape), model.FormatShape(shape))
+	}
+	return a.Data, nil
 }

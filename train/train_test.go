@@ -230,12 +230,12 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Errorf("model.Load: %v", err)
 	}
 	raw, _ := os.ReadFile(path)
-	z, err := openZip(raw)
+	z, err := model.OpenArchive(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"config", "0._rf_weight", "0._rec_weight", "readout._weight", "adam.m.0._rf_weight", "adam.v.readout._beta", "adam.step", "train.config", "train.state"} {
-		if z.files[key] == nil {
+		if !z.Has(key) {
 			t.Errorf("checkpoint lacks %s", key)
 		}
 	}
