@@ -338,22 +338,10 @@ func (st *checkpointState) check(s *state, epochs int) error {
 	return nil
 }
 
-// netParams returns the parameters of net's layers under their model-file
-// keys ("0._beta", …), sharing memory with net.
-func netParams(net *network.Network) []model.Entry {
-	var ps []model.Entry
-	for i, l := range net.Layers {
-		for _, e := range model.Params(l) {
-			ps = append(ps, model.Entry{Key: model.LayerKey(i, e.Key), Array: e.Array})
-		}
-	}
-	return ps
-}
-
 // copyParams copies every parameter of src into dst, which must have the
 // same tensors in the same shapes.
 func copyParams(dst, src *network.Network) error {
-	d, s := netParams(dst), netParams(src)
+	d, s := model.NetParams(dst), model.NetParams(src)
 	if len(d) != len(s) || (dst.Readout == nil) != (src.Readout == nil) {
 		return fmt.Errorf("the neuron has %d parameter tensors, the fit's has %d", len(s), len(d))
 	}

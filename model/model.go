@@ -89,19 +89,57 @@ func Write(w io.Writer, net *network.Network) error {
 // are written.
 func modelArrays(net *network.Network) []rawArray {
 	arrays := []rawArray{stringArray(configKey, encodeConfig(net))}
+	for _, e := range NetParams(net) {
+		arrays = append(arrays, float32Array(e.Key, e.Array))
+	}
+	return arrays
+}
+
+// NetParams returns every parameter of net under its model-file key
+// ("0._beta", …, "0._rf_weight", "0._rec_weight", then the readout's
+// "readout._weight", "readout._bias", "readout._beta"), in the order a
+// model file holds them. The arrays share memory with net.
+func NetParams(net *network.Network) []Entry {
+	var ps []Entry
 	for i, l := range net.Layers {
 		for _, e := range Params(l) {
-			arrays = append(arrays, float32Array(LayerKey(i, e.Key), e.Array))
+			ps = append(ps, Entry{LayerKey(i, e.Key), e.Array})
 		}
 	}
 	if r := net.Readout; r != nil {
-		k := r.NOut
-		arrays = append(arrays,
-			float32Array(readoutWeight, Array{[]int{k, r.NIn}, r.W}),
-			float32Array(readoutBias, Array{[]int{k}, r.Bias}),
-			float32Array(readoutBeta, Array{[]int{k}, r.Beta}))
+		ps = append(ps, readoutEntries(r, network.ReadoutGrads{W: r.W, Bias: r.Bias, Beta: r.Beta})...)
 	}
-	return arrays
+	return ps
+}
+
+// NetGrads returns the gradients g of net's parameters under the same
+// keys, in the same order and shapes as [NetParams].
+func NetGrads(net *network.Network, g *network.Grads) ([]Entry, error) {
+	if len(g.Layers) != len(net.Layers) || (net.Readout != nil) != (g.Readout != nil) {
+		return nil, fmt.Errorf("model: gradients of %d layers (readout %v) for a network of %d (readout %v)",
+			len(g.Layers), g.Readout != nil, len(net.Layers), net.Readout != nil)
+	}
+	var gs []Entry
+	for i, l := range net.Layers {
+		for _, e := range Grads(l, g.Layers[i]) {
+			gs = append(gs, Entry{LayerKey(i, e.Key), e.Array})
+		}
+	}
+	if r := net.Readout; r != nil {
+		gs = append(gs, readoutEntries(r, *g.Readout)...)
+	}
+	return gs, nil
+}
+
+// readoutEntries names the readout's tensors in v (its parameters or
+// their gradients).
+func readoutEntries(r *network.Readout, v network.ReadoutGrads) []Entry {
+	k := r.NOut
+	return []Entry{
+		{readoutWeight, Array{[]int{k, r.NIn}, v.W}},
+		{readoutBias, Array{[]int{k}, v.Bias}},
+		{readoutBeta, Array{[]int{k}, v.Beta}},
+	}
 }
 
 // Save writes net to path as a model file, atomically: path is either

@@ -64,7 +64,7 @@ const maxStep = 1 << 24
 //	train.state                  the State (finished epochs, best accuracy and
 //	                             epoch, metrics history) and Adam's scalars as JSON
 func WriteCheckpoint(w io.Writer, c *Checkpoint) error {
-	params := Params(c.Net)
+	params := model.NetParams(c.Net)
 	if len(c.Adam.M) != len(params) || len(c.Adam.V) != len(params) {
 		return fmt.Errorf("checkpoint: optimiser state for %d parameters, the network has %d", len(c.Adam.M), len(params))
 	}
@@ -207,7 +207,7 @@ func decodeCheckpoint(raw []byte) (*Checkpoint, error) {
 	if c.Adam.Step != st.Adam.Step {
 		return nil, fmt.Errorf("key %s: %d steps, but %s says %d", AdamStepKey, c.Adam.Step, StateKey, st.Adam.Step)
 	}
-	for _, p := range Params(net) {
+	for _, p := range model.NetParams(net) {
 		m, err := floats(z, adamM+p.Key, p.Shape)
 		if err != nil {
 			return nil, err

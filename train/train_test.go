@@ -135,7 +135,7 @@ func TestTrainLearns(t *testing.T) {
 // paramsEqual reports the first parameter or optimiser state that
 // differs bitwise.
 func stateDiff(a, b *Trainer) string {
-	pa, pb := Params(a.Net), Params(b.Net)
+	pa, pb := model.NetParams(a.Net), model.NetParams(b.Net)
 	for i := range pa {
 		for j := range pa[i].Data {
 			if math.Float32bits(pa[i].Data[j]) != math.Float32bits(pb[i].Data[j]) {

@@ -121,7 +121,7 @@ func NewTrainer(cfg Config, split dataset.Split, opt Options) (*Trainer, error) 
 		return nil, err
 	}
 	t := &Trainer{Config: cfg, Net: net, Split: split, Options: opt}
-	t.params = Params(net)
+	t.params = model.NetParams(net)
 	sizes := make([]int, len(t.params))
 	for i, p := range t.params {
 		sizes[i] = len(p.Data)
@@ -144,7 +144,7 @@ func ResumeTrainer(ck *Checkpoint, split dataset.Split, opt Options) (*Trainer, 
 		return nil, err
 	}
 	t := &Trainer{Config: cfg, Net: ck.Net, Adam: ck.Adam, State: ck.State, Split: split, Options: opt}
-	t.params = Params(ck.Net)
+	t.params = model.NetParams(ck.Net)
 	if st := ck.State; st.Step != 0 || st.Partial != nil {
 		// A mid-epoch checkpoint: Step full batches, fewer than the epoch's.
 		n := split.Train.Len()

@@ -67,7 +67,7 @@ func runBlocks(args ...string) (string, error) {
 // every parameter, both Adam moments and the step count bit for bit, and
 // the epochs' losses and accuracies.
 func sameState(a, b *train.Checkpoint) string {
-	pa, pb := train.Params(a.Net), train.Params(b.Net)
+	pa, pb := model.NetParams(a.Net), model.NetParams(b.Net)
 	if len(pa) != len(pb) {
 		return fmt.Sprintf("%d parameters, want %d", len(pb), len(pa))
 	}

@@ -123,7 +123,7 @@ func TestTrainResumeCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pa, pb := train.Params(a.Net), train.Params(b.Net)
+	pa, pb := model.NetParams(a.Net), model.NetParams(b.Net)
 	for i := range pa {
 		for j := range pa[i].Data {
 			if math.Float32bits(pa[i].Data[j]) != math.Float32bits(pb[i].Data[j]) ||
