@@ -200,28 +200,14 @@ func (c *checkpointer) encode(w io.Writer, s *state) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", stateMember, err)
 	}
-	var buf bytes.Buffer
-	if err := model.Write(&buf, s.net); err != nil {
-		return err
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		return err
-	}
-	zw := zip.NewWriter(w)
-	for _, f := range zr.File {
-		if err := zw.Copy(f); err != nil {
+	return model.WriteWith(w, s.net, func(zw *zip.Writer) error {
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: stateMember, Method: zip.Deflate, Modified: zipTime})
+		if err != nil {
 			return err
 		}
-	}
-	f, err := zw.CreateHeader(&zip.FileHeader{Name: stateMember, Method: zip.Deflate, Modified: zipTime})
-	if err != nil {
+		_, err = f.Write(js)
 		return err
-	}
-	if _, err := f.Write(js); err != nil {
-		return err
-	}
-	return zw.Close()
+	})
 }
 
 // decode reads a checkpoint into s, refusing one of another configuration

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/blocks-snn/blocks/internal/atomicfile"
+	"github.com/blocks-snn/blocks/internal/npyguard"
 )
 
 // Array is a float32 array of any shape, its elements in C (row-major)
@@ -205,7 +206,7 @@ func (z *Archive) read(key string) (decoded, error) {
 		return decoded{}, fmt.Errorf("key %s: %w", key, err)
 	}
 	defer rc.Close()
-	d, err := readNpy(rc, memberSize(f, z.size))
+	d, err := readNpy(rc, npyguard.MemberSize(f, z.size))
 	if err != nil {
 		return decoded{}, fmt.Errorf("key %s: %w", key, err)
 	}
@@ -241,27 +242,4 @@ func (z *Archive) Text(key string) (string, error) {
 		return "", fmt.Errorf("key %s: shape %s holds %d strings, want one", key, FormatShape(d.shape), len(s))
 	}
 	return s[0], nil
-}
-
-// maxDeflateRatio bounds how many bytes deflate can expand one
-// compressed byte into (258 bytes per 2 bits at best, about 1032:1).
-const maxDeflateRatio = 1032
-
-// memberSize returns how many bytes member f can hold when read: its
-// declared size, but no more than its compressed bytes in an archive of
-// archiveSize bytes can expand to. The declared sizes are the file's
-// word, so this bounds what reading a forged archive allocates.
-func memberSize(f *zip.File, archiveSize int64) int64 {
-	n := int64(min(f.UncompressedSize64, math.MaxInt64))
-	c := int64(min(f.CompressedSize64, uint64(max(archiveSize, 0))))
-	switch f.Method {
-	case zip.Store:
-		return min(n, c)
-	case zip.Deflate:
-		if c > math.MaxInt64/maxDeflateRatio {
-			return n
-		}
-		return min(n, c*maxDeflateRatio+64)
-	}
-	return n
 }

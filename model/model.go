@@ -1,6 +1,8 @@
 package model
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -83,6 +85,31 @@ func Write(w io.Writer, net *network.Network) error {
 		return fmt.Errorf("model: %w", err)
 	}
 	return writeNpz(w, modelArrays(net))
+}
+
+// WriteWith writes net to w as a model file followed by members of the
+// caller's, which extra adds to the archive before it is closed: a file
+// that model.Load reads as the network and that carries more (the
+// checkpoints of packages train and fit).
+func WriteWith(w io.Writer, net *network.Network, extra func(*zip.Writer) error) error {
+	var buf bytes.Buffer
+	if err := Write(&buf, net); err != nil {
+		return err
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(w)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			return err
+		}
+	}
+	if err := extra(zw); err != nil {
+		return err
+	}
+	return zw.Close()
 }
 
 // modelArrays returns the arrays of net's model file, in the order they

@@ -397,7 +397,7 @@ func ReadNPZ(path string) (*Recording, error) {
 			return nil, fmt.Errorf("%s: array %q: %w", path, key, err)
 		}
 		defer rc.Close()
-		v, err := readNumbers(rc, memberSize(f, st.Size()))
+		v, err := readNumbers(rc, npyguard.MemberSize(f, st.Size()))
 		if err != nil {
 			return nil, fmt.Errorf("%s: array %q: %w", path, key, err)
 		}
@@ -563,27 +563,4 @@ func checkDataSize(dtype string, shape []int, limit int64) error {
 		return fmt.Errorf("shape %v of dtype %s needs %d bytes, more than the %d stored", shape, dtype, need, limit)
 	}
 	return nil
-}
-
-// maxDeflateRatio bounds how many bytes deflate can expand one compressed
-// byte into (258 bytes per 2 bits at best, about 1032:1).
-const maxDeflateRatio = 1032
-
-// memberSize returns how many bytes zip member f can hold when read: its
-// declared size, but no more than its compressed bytes in an archive of
-// archiveSize bytes can expand to (as model's reader bounds it), so that
-// a forged archive cannot make the reader allocate more.
-func memberSize(f *zip.File, archiveSize int64) int64 {
-	n := int64(min(f.UncompressedSize64, math.MaxInt64))
-	c := int64(min(f.CompressedSize64, uint64(max(archiveSize, 0))))
-	switch f.Method {
-	case zip.Store:
-		return min(n, c)
-	case zip.Deflate:
-		if c > math.MaxInt64/maxDeflateRatio {
-			return n
-		}
-		return min(n, c*maxDeflateRatio+64)
-	}
-	return n
 }

@@ -71,36 +71,6 @@ func WriteCheckpoint(w io.Writer, c *Checkpoint) error {
 	if c.Adam.Step >= maxStep {
 		return fmt.Errorf("checkpoint: %d optimiser steps do not fit in a float32", c.Adam.Step)
 	}
-	var buf bytes.Buffer
-	if err := model.Write(&buf, c.Net); err != nil {
-		return err
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		return err
-	}
-	zw := zip.NewWriter(w)
-	for _, f := range zr.File {
-		if err := zw.Copy(f); err != nil {
-			return err
-		}
-	}
-	var extra []model.Entry
-	for i, p := range params {
-		extra = append(extra,
-			model.Entry{Key: adamM + p.Key, Array: model.Array{Shape: p.Shape, Data: c.Adam.M[i]}},
-			model.Entry{Key: adamV + p.Key, Array: model.Array{Shape: p.Shape, Data: c.Adam.V[i]}})
-	}
-	extra = append(extra, model.Entry{Key: AdamStepKey, Array: model.Array{Shape: []int{}, Data: []float32{float32(c.Adam.Step)}}})
-	for _, e := range extra {
-		f, err := createMember(zw, e.Key)
-		if err != nil {
-			return err
-		}
-		if err := model.WriteArray(f, e.Array); err != nil {
-			return fmt.Errorf("%s: %w", e.Key, err)
-		}
-	}
 	cfg, err := json.Marshal(c.Config)
 	if err != nil {
 		return err
@@ -110,16 +80,34 @@ func WriteCheckpoint(w io.Writer, c *Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range []struct{ key, text string }{{ConfigKey, string(cfg)}, {StateKey, string(st)}} {
-		f, err := createMember(zw, s.key)
-		if err != nil {
-			return err
-		}
-		if err := writeString(f, s.text); err != nil {
-			return err
-		}
+	var extra []model.Entry
+	for i, p := range params {
+		extra = append(extra,
+			model.Entry{Key: adamM + p.Key, Array: model.Array{Shape: p.Shape, Data: c.Adam.M[i]}},
+			model.Entry{Key: adamV + p.Key, Array: model.Array{Shape: p.Shape, Data: c.Adam.V[i]}})
 	}
-	return zw.Close()
+	extra = append(extra, model.Entry{Key: AdamStepKey, Array: model.Array{Shape: []int{}, Data: []float32{float32(c.Adam.Step)}}})
+	return model.WriteWith(w, c.Net, func(zw *zip.Writer) error {
+		for _, e := range extra {
+			f, err := createMember(zw, e.Key)
+			if err != nil {
+				return err
+			}
+			if err := model.WriteArray(f, e.Array); err != nil {
+				return fmt.Errorf("%s: %w", e.Key, err)
+			}
+		}
+		for _, s := range []struct{ key, text string }{{ConfigKey, string(cfg)}, {StateKey, string(st)}} {
+			f, err := createMember(zw, s.key)
+			if err != nil {
+				return err
+			}
+			if err := writeString(f, s.text); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // SaveCheckpoint writes c to path atomically (see WriteCheckpoint).
