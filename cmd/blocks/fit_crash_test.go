@@ -95,23 +95,9 @@ func checkFitDir(t *testing.T, dir string) int {
 func fitReference(t *testing.T, recs string) (params, report []byte, wall, epochs time.Duration) {
 	t.Helper()
 	out := t.TempDir()
-	cmd := blocksCmd(fitCrashArgs(recs, out)...)
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var werr error
-	go func() { werr = cmd.Wait(); close(exited) }()
-	waitFor(filepath.Join(out, fit.CheckpointFile), exited)
-	first := time.Now()
-	<-exited
-	if werr != nil {
-		t.Fatalf("%v\n%s", werr, log.String())
-	}
+	wall = runUninterrupted(t, filepath.Join(out, fit.CheckpointFile), fitCrashArgs(recs, out)...)
 	params, report, seconds := fitOutputs(t, out)
-	return params, report, max(time.Since(first), time.Millisecond), max(time.Duration(seconds*float64(time.Second)), time.Millisecond)
+	return params, report, wall, max(time.Duration(seconds*float64(time.Second)), time.Millisecond)
 }
 
 // resumedAt finds the epoch a resumed fit continued from in its output.

@@ -216,7 +216,20 @@ func crashPoints(t *testing.T) int {
 func reference(t *testing.T) (*train.Checkpoint, time.Duration) {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := blocksCmd(append(crashArgs, "--out", dir)...)
+	wall := runUninterrupted(t, filepath.Join(dir, train.CheckpointFile), append(crashArgs, "--out", dir)...)
+	ck, err := train.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ck, wall
+}
+
+// runUninterrupted runs blocks with args to its end, failing the test if
+// it fails, and returns the time from the first appearance of checkpoint
+// (the file it writes) to its end (at least 1 ms).
+func runUninterrupted(t *testing.T, checkpoint string, args ...string) time.Duration {
+	t.Helper()
+	cmd := blocksCmd(args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -225,17 +238,13 @@ func reference(t *testing.T) (*train.Checkpoint, time.Duration) {
 	exited := make(chan struct{})
 	var werr error
 	go func() { werr = cmd.Wait(); close(exited) }()
-	waitFor(filepath.Join(dir, train.CheckpointFile), exited)
+	waitFor(checkpoint, exited)
 	first := time.Now()
 	<-exited
 	if werr != nil {
 		t.Fatalf("%v\n%s", werr, out.String())
 	}
-	ck, err := train.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ck, max(time.Since(first), time.Millisecond)
+	return max(time.Since(first), time.Millisecond)
 }
 
 // TestCrashResume kills training runs with SIGKILL at random points after
