@@ -59,6 +59,7 @@ type checkpointState struct {
 	// LastBest is the loss the plateau counter compares with.
 	LastBest  float64     `json:"last_best"`
 	Loss      []float64   `json:"loss"`
+	Gamma     []float64   `json:"training_gamma"`
 	Best      float64     `json:"best_loss"`
 	BestEpoch int         `json:"best_epoch"`
 	Seconds   float64     `json:"seconds"`
@@ -193,7 +194,7 @@ func (c *checkpointer) encode(w io.Writer, s *state) error {
 	st := checkpointState{
 		Version: checkpointVersion, Config: c.config, Data: c.data, Stimuli: c.stimuli,
 		Epoch: s.epoch, Done: s.done, Plateau: s.plateau, LR: s.lr, LastBest: s.lastBest,
-		Loss: s.res.Loss, Best: s.res.Best, BestEpoch: s.res.BestEpoch, Seconds: s.res.Seconds + c.elapsed(),
+		Loss: s.res.Loss, Gamma: s.res.Gamma, Best: s.res.Best, BestEpoch: s.res.BestEpoch, Seconds: s.res.Seconds + c.elapsed(),
 		BestParam: s.best, AdamM: s.adam.m, AdamV: s.adam.v, AdamStep: s.adam.step,
 	}
 	js, err := json.Marshal(st)
@@ -244,7 +245,7 @@ func (c *checkpointer) decode(raw []byte, s *state) error {
 	copy(s.adam.v, st.AdamV)
 	s.adam.step = st.AdamStep
 	s.epoch, s.done, s.plateau, s.lr, s.lastBest = st.Epoch, st.Done, st.Plateau, st.LR, st.LastBest
-	s.res.Loss, s.res.Best, s.res.BestEpoch, s.res.Seconds = st.Loss, st.Best, st.BestEpoch, st.Seconds
+	s.res.Loss, s.res.Gamma, s.res.Best, s.res.BestEpoch, s.res.Seconds = st.Loss, st.Gamma, st.Best, st.BestEpoch, st.Seconds
 	return nil
 }
 
@@ -305,8 +306,8 @@ func (st *checkpointState) check(s *state, epochs int) error {
 	switch {
 	case st.Epoch < 1 || st.Epoch > epochs:
 		return fmt.Errorf("%d epochs run, want 1…%d", st.Epoch, epochs)
-	case len(st.Loss) != st.Epoch:
-		return fmt.Errorf("%d losses for %d epochs", len(st.Loss), st.Epoch)
+	case len(st.Loss) != st.Epoch || len(st.Gamma) != st.Epoch:
+		return fmt.Errorf("%d losses and %d training Γ for %d epochs", len(st.Loss), len(st.Gamma), st.Epoch)
 	case st.BestEpoch < 1 || st.BestEpoch > st.Epoch || st.Loss[st.BestEpoch-1] != st.Best:
 		return fmt.Errorf("best epoch %d with loss %g does not match the loss history", st.BestEpoch, st.Best)
 	case !(st.LR > 0), st.Plateau < 0, st.AdamStep < 0 || st.AdamStep > st.Epoch:

@@ -186,7 +186,7 @@ func TestCheckpointCarriesEveryTensor(t *testing.T) {
 			s.best[i] = append([]float32(nil), p...)
 		}
 		s.adam = newAdam(make([]float64, len(s.params)))
-		s.res = &Result{Loss: []float64{0.5}, Best: 0.5, BestEpoch: 1}
+		s.res = &Result{Loss: []float64{0.5}, Gamma: []float64{0.3}, Best: 0.5, BestEpoch: 1}
 		return s
 	}
 	ck := newCheckpointer(Options{Checkpoint: "unused"}, cfg, []*recording.Recording{rec})

@@ -147,3 +147,71 @@ func TestMethodsAgreeOnPrediction(t *testing.T) {
 		t.Error("a recording without spike trains accepted")
 	}
 }
+
+// TestReliabilityAndSelection checks that stimuli below MinReliability
+// are left out of the fit, that ByGamma keeps the first epoch of the
+// highest pooled training Γ and ByLoss the lowest loss, and the rich
+// settings' initial reset potential.
+func TestReliabilityAndSelection(t *testing.T) {
+	rec, _ := toy(t, 4000, 3)
+	rng := rand.New(rand.NewPCG(5, 6))
+	noise := &recording.Recording{Name: "noise", DT: rec.DT, Current: rec.Current}
+	for range 3 {
+		var s []int
+		for i := range rec.Len() {
+			if rng.Float64() < 0.01 {
+				s = append(s, i)
+			}
+		}
+		noise.Reps = append(noise.Reps, s)
+	}
+	recs := []*recording.Recording{rec, noise}
+	cfg := RichConfig()
+	cfg.Epochs = 30
+	net, err := NewNeuron(cfg, rec.DT, [][]float64{rec.Current})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := net.Layers[0].VReset; len(v) != 1 || v[0] != float32(cfg.VReset) {
+		t.Errorf("initial reset potential %v, want %g", v, cfg.VReset)
+	}
+	res, err := Fit(context.Background(), recs, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trained) != 1 || res.Trained[0] != "toy" {
+		t.Errorf("trained on %v, want [toy] (noise has reliability below %g)", res.Trained, cfg.MinReliability)
+	}
+	if len(res.Gamma) != len(res.Loss) {
+		t.Fatalf("%d Γ values for %d epochs", len(res.Gamma), len(res.Loss))
+	}
+	for e, g := range res.Gamma {
+		if e+1 < res.BestEpoch && g >= res.Gamma[res.BestEpoch-1] || g > res.Gamma[res.BestEpoch-1] {
+			t.Errorf("epoch %d has Γ %g, the kept epoch %d %g", e+1, g, res.BestEpoch, res.Gamma[res.BestEpoch-1])
+		}
+	}
+	if res.Best != res.Loss[res.BestEpoch-1] {
+		t.Errorf("best %g is not the kept epoch's loss %g", res.Best, res.Loss[res.BestEpoch-1])
+	}
+	cfg.Select, cfg.MinReliability = ByLoss, 0
+	if res, err = Fit(context.Background(), recs, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trained) != 2 {
+		t.Errorf("trained on %v, want both stimuli with MinReliability 0", res.Trained)
+	}
+	for e, l := range res.Loss {
+		if l < res.Best {
+			t.Errorf("epoch %d has loss %g below the kept %g", e+1, l, res.Best)
+		}
+	}
+	cfg.MinReliability = 0.9999
+	if _, err := Fit(context.Background(), []*recording.Recording{noise}, cfg, nil); err == nil {
+		t.Error("a fit without a reliable stimulus accepted")
+	}
+	for _, s := range []string{"loss", "gamma"} {
+		if sel, err := ParseSelection(s); err != nil || sel.String() != s {
+			t.Errorf("ParseSelection(%q) = %v, %v", s, sel, err)
+		}
+	}
+}

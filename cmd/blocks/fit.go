@@ -25,6 +25,7 @@ import (
 	"github.com/blocks-snn/blocks/internal/atomicfile"
 	"github.com/blocks-snn/blocks/internal/parallel"
 	"github.com/blocks-snn/blocks/model"
+	"github.com/blocks-snn/blocks/network"
 	"github.com/blocks-snn/blocks/neuron"
 	"github.com/blocks-snn/blocks/recording"
 	"github.com/blocks-snn/blocks/sim"
@@ -68,24 +69,34 @@ func (l floatList) Set(s string) error {
 
 // fitReport is the JSON report of one neuron's fit (report.json).
 type fitReport struct {
-	Dir         string            `json:"dir"`
-	Train       []string          `json:"train"`
-	Method      string            `json:"method"`
-	DT          float64           `json:"dt_ms"`
-	ARP         float64           `json:"arp_ms"`
-	ARPSteps    int               `json:"arp_steps"`
-	TauVR       float64           `json:"van_rossum_tau_ms"`
-	Seed        uint64            `json:"seed"`
-	Epochs      int               `json:"epochs_run"`
-	BestEpoch   int               `json:"best_epoch"`
-	Loss        float64           `json:"best_loss"`
-	Seconds     float64           `json:"fit_seconds"`
-	Threads     int               `json:"threads"`
-	Params      map[string]any    `json:"params"`
-	Window      float64           `json:"gamma_window_ms"`
-	Sigma       float64           `json:"ev_sigma_ms"`
-	Scores      []recording.Score `json:"heldout_scores"`
-	TrainScores []recording.Score `json:"train_scores"`
+	Dir      string   `json:"dir"`
+	Train    []string `json:"train"`
+	Method   string   `json:"method"`
+	Neuron   string   `json:"neuron"`
+	Scales   int      `json:"adaptation_scales"`
+	DT       float64  `json:"dt_ms"`
+	ARP      float64  `json:"arp_ms"`
+	ARPSteps int      `json:"arp_steps"`
+	TauVR    float64  `json:"van_rossum_tau_ms"`
+	Seed     uint64   `json:"seed"`
+	LR       float64  `json:"lr"`
+	Epochs   int      `json:"epochs_run"`
+	// Trained are the stimuli of the loss: Train less those below
+	// MinReliability. BestEpoch is the epoch kept by Select, Loss its
+	// van Rossum loss and TrainGamma its pooled training Γ.
+	Trained        []string          `json:"trained"`
+	MinReliability float64           `json:"min_reliability"`
+	Select         string            `json:"select"`
+	BestEpoch      int               `json:"best_epoch"`
+	Loss           float64           `json:"best_loss"`
+	TrainGamma     float64           `json:"best_pooled_train_gamma"`
+	Seconds        float64           `json:"fit_seconds"`
+	Threads        int               `json:"threads"`
+	Params         map[string]any    `json:"params"`
+	Window         float64           `json:"gamma_window_ms"`
+	Sigma          float64           `json:"ev_sigma_ms"`
+	Scores         []recording.Score `json:"heldout_scores"`
+	TrainScores    []recording.Score `json:"train_scores"`
 	// MeanNormGamma and MeanNormEV average the held-out scores (the
 	// training scores when nothing is held out).
 	MeanNormGamma float64  `json:"mean_normalised_gamma"`
@@ -101,6 +112,7 @@ type fitOpts struct {
 	predict   stringList
 	method    string
 	surrogate string
+	selection string
 	dt        float64
 	threads   int
 	shard     string
@@ -109,18 +121,27 @@ type fitOpts struct {
 	// resume and every set the checkpoints of "blocks fit" (fit.Options).
 	resume bool
 	every  int
+	fs     *flag.FlagSet
 }
 
 func newFitFlags(fs *flag.FlagSet) *fitOpts {
-	o := &fitOpts{cfg: fit.DefaultConfig()}
+	o := &fitOpts{cfg: fit.DefaultConfig(), fs: fs}
 	c := &o.cfg
+	rich := fit.RichConfig()
 	fs.StringVar(&o.train, "train", "", "comma-separated `stimuli` to fit on, e.g. 00,04 (default: all)")
 	fs.StringVar(&o.out, "out", "runs/fit", "output `directory` (created if needed)")
 	fs.StringVar(&o.method, "method", "blocks", "simulator: blocks or standard")
+	fs.StringVar(&c.Neuron, "neuron", c.Neuron, "neuron model: paper (reset to 0, one adaptation time scale) or rich (learnable reset potential, --scales adaptation time scales)")
+	fs.IntVar(&c.Scales, "scales", c.Scales, "adaptation time scales of the rich neuron; scale m starts at tau-adapt/4^m")
+	fs.Float64Var(&c.VReset, "v-reset", c.VReset, "initial reset potential of the rich neuron, in [-1, 0.999]")
+	fs.Float64Var(&c.MinReliability, "min-reliability", c.MinReliability,
+		fmt.Sprintf("train only on stimuli whose repetitions' mean mutual Γ is at least this (0: all; rich neuron default %g)", rich.MinReliability))
+	fs.StringVar(&o.selection, "select", c.Select.String(),
+		fmt.Sprintf("keep the epoch with the lowest van Rossum loss (loss) or the highest pooled training Γ (gamma); rich neuron default %s", rich.Select))
 	fs.Float64Var(&o.dt, "dt", 0.2, "time step of the recordings in `ms` where the files do not state it (the competition's: 0.2)")
 	fs.Float64Var(&c.ARP, "arp", c.ARP, "absolute refractory period in `ms`, used as round(arp/dt) steps")
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "most epochs (one Adam step over all training stimuli each)")
-	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate, relative to each parameter's scale")
+	fs.Float64Var(&c.LR, "lr", c.LR, fmt.Sprintf("Adam learning rate, relative to each parameter's scale (rich neuron default %g)", rich.LR))
 	fs.IntVar(&c.Patience, "patience", c.Patience, "epochs without improvement before the learning rate is halved")
 	fs.Float64Var(&c.TauVR, "tau-vr", c.TauVR, "van Rossum kernel time constant in `ms`")
 	fs.Float64Var(&c.TauMem, "tau-mem", c.TauMem, "initial membrane time constant in `ms`")
@@ -158,6 +179,28 @@ func (o *fitOpts) check(cmd string) error {
 	}
 	if o.cfg.Surrogate, err = neuron.ParseSurrogate(o.surrogate); err != nil {
 		return fmt.Errorf("%s: --surrogate: %w", cmd, err)
+	}
+	if _, err := neuron.DefaultConfig(0).WithModel(o.cfg.Neuron, o.cfg.Scales); err != nil {
+		return fmt.Errorf("%s: --neuron %s --scales %d: %w", cmd, o.cfg.Neuron, o.cfg.Scales, err)
+	}
+	if o.cfg.Select, err = fit.ParseSelection(o.selection); err != nil {
+		return fmt.Errorf("%s: --select: %w", cmd, err)
+	}
+	if o.cfg.Neuron == "rich" {
+		// The rich neuron's defaults (fit.RichConfig) for what was not
+		// given.
+		set := map[string]bool{}
+		o.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		rich := fit.RichConfig()
+		if !set["lr"] {
+			o.cfg.LR = rich.LR
+		}
+		if !set["min-reliability"] {
+			o.cfg.MinReliability = rich.MinReliability
+		}
+		if !set["select"] {
+			o.cfg.Select = rich.Select
+		}
 	}
 	if err := o.cfg.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", cmd, err)
@@ -291,8 +334,14 @@ func runFit(args []string, stdout io.Writer) error {
 Fits one adaptive LIF neuron (DESIGN §5.3) to the recordings in DIR
 (competition format SS-R.voltage[.gz] + SS-R.spiketimes[.gz]; see
 "go doc ./recording") at their own time step: input weight, bias, beta, p
-and b trained with Adam on the van Rossum distance to every repetition,
-the learning rate halved on plateaus. Trains on the stimuli of --train and
+and b (rich neuron: also the reset potential and every time scale's p and
+b) trained with Adam on the van Rossum distance to every repetition, the
+learning rate halved on plateaus; the epoch with the lowest loss is kept
+(--select loss) or the one with the highest training coincidence factor
+(--select gamma), and stimuli less reliable than --min-reliability are
+left out of the fit. --neuron rich changes the defaults of --lr,
+--select and --min-reliability (see "go doc ./fit RichConfig").
+Trains on the stimuli of --train and
 scores the others (held out): coincidence factor Γ (±2 ms) against each
 repetition, normalised by the repetitions' mutual Γ; explained temporal
 variance of Gaussian-smoothed trains (σ 2 ms), normalised the same way;
@@ -449,6 +498,46 @@ func resumeHint(err error) error {
 	return err
 }
 
+// describeModel names the neuron model of a fit.
+func describeModel(cfg fit.Config) string {
+	if cfg.Neuron == "rich" {
+		return fmt.Sprintf("rich (reset potential, %d adaptation time scales)", cfg.Scales)
+	}
+	return "paper (reset to 0, one adaptation time scale)"
+}
+
+// namedParam is one raw parameter of a fitted neuron.
+type namedParam struct {
+	name  string
+	value float32
+}
+
+// fittedParams lists a single neuron's raw parameters under the names of
+// the report: w_per_nA, bias, beta, p, b, and for the rich neuron p.<m>,
+// b.<m> and v_reset (the model file's keys without the underscore).
+func fittedParams(l *network.Layer) []namedParam {
+	var ps []namedParam
+	for _, e := range model.Params(l) {
+		name := strings.TrimPrefix(e.Key, "_")
+		switch name {
+		case "rf_weight":
+			name = "w_per_nA"
+		case "rf_bias":
+			name = "bias"
+		}
+		ps = append(ps, namedParam{name, e.Data[0]})
+	}
+	return ps
+}
+
+func formatParams(ps []namedParam) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, fmt.Sprintf("%s %.5g", p.name, p.value))
+	}
+	return strings.Join(s, ", ")
+}
+
 // fitNeuron fits one neuron, scores it, predicts the currents of preds and
 // writes everything to out.
 func fitNeuron(ctx context.Context, nd *neuronData, out string, o *fitOpts, preds []*recording.Recording, stdout, progress io.Writer) (*fitReport, error) {
@@ -484,16 +573,25 @@ func fitNeuron(ctx context.Context, nd *neuronData, out string, o *fitOpts, pred
 		}
 	}
 	l := res.Net.Layers[0]
-	fmt.Fprintf(stdout, "fitted in %.2f s: %d epochs, best loss %.5f at epoch %d; w %.4g /nA, bias %.4g, beta %.4g, p %.5g, b %.4g\n",
-		res.Seconds, len(res.Loss), res.Best, res.BestEpoch, l.W[0], l.Bias[0], l.Beta[0], l.P[0], l.B[0])
+	params := fittedParams(l)
+	var trainGamma float64 // 0 when no epoch ran (--epochs 0)
+	if res.BestEpoch > 0 {
+		trainGamma = res.Gamma[res.BestEpoch-1]
+	}
+	fmt.Fprintf(stdout, "fitted on %s in %.2f s: %d epochs, kept epoch %d (loss %.5f, pooled training Γ %.4f); %s\n",
+		strings.Join(res.Trained, ","), res.Seconds, len(res.Loss), res.BestEpoch, res.Best, trainGamma, formatParams(params))
 	if err := model.Save(filepath.Join(out, "params.npz"), res.Net); err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
 	rep := &fitReport{
 		Dir: nd.dir, Train: nameList(nd.train), Method: cfg.Method.String(), DT: o.dt, ARP: cfg.ARP, ARPSteps: cfg.ARPSteps(o.dt),
-		TauVR: cfg.TauVR, Seed: cfg.Seed, Epochs: len(res.Loss), BestEpoch: res.BestEpoch, Loss: res.Best, Seconds: res.Seconds,
+		TauVR: cfg.TauVR, Seed: cfg.Seed, LR: cfg.LR, Epochs: len(res.Loss), Trained: res.Trained, MinReliability: cfg.MinReliability,
+		Select: cfg.Select.String(), BestEpoch: res.BestEpoch, Loss: res.Best, TrainGamma: trainGamma, Seconds: res.Seconds,
 		Threads: runtime.GOMAXPROCS(0), Window: recording.Window, Sigma: recording.Sigma,
-		Params: map[string]any{"w_per_nA": l.W[0], "bias": l.Bias[0], "beta": l.Beta[0], "p": l.P[0], "b": l.B[0]},
+		Neuron: cfg.Neuron, Scales: l.Neuron.AdaptScales(), Params: map[string]any{},
+	}
+	for _, p := range params {
+		rep.Params[p.name] = p.value
 	}
 	score := func(r *recording.Recording, held bool) error {
 		p, err := fit.Predict(res.Net, r.Current)
@@ -502,6 +600,9 @@ func fitNeuron(ctx context.Context, nd *neuronData, out string, o *fitOpts, pred
 		}
 		s := recording.Evaluate(r, p.Spikes)
 		what := "train"
+		if !held && !slices.Contains(res.Trained, r.Name) {
+			what = "skipped" // less reliable than --min-reliability
+		}
 		if held {
 			what = "held out"
 			rep.Scores = append(rep.Scores, s)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -117,6 +118,11 @@ func TestFitErrors(t *testing.T) {
 		{[]string{"fit", dir, "--dt", "0", "--out", out}, "--dt must be > 0"},
 		{[]string{"fit", dir, "--predict", bad, "--out", out}, "bad.voltage:2: current \"zz\""},
 		{[]string{"fit", dir, "--arp", "-1", "--out", out}, "ARP -1 ms"},
+		{[]string{"fit", dir, "--neuron", "adex", "--out", out}, `--neuron adex --scales 2: neuron: unknown model "adex" (want paper or rich)`},
+		{[]string{"fit", dir, "--neuron", "rich", "--scales", "0", "--out", out}, "--neuron rich --scales 0: neuron: the rich neuron needs 1 … 16 adaptation time scales, got 0"},
+		{[]string{"fit", dir, "--neuron", "rich", "--v-reset", "1.5", "--out", out}, "initial reset potential 1.5, want in [-1, 0.999]"},
+		{[]string{"fit", dir, "--select", "best", "--out", out}, `--select: unknown epoch selection "best" (want loss or gamma)`},
+		{[]string{"fit", dir, "--min-reliability", "1", "--out", out}, "minimum reliability 1, want in [0, 1)"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(c.args, &stdout, &stderr)
@@ -203,5 +209,35 @@ func TestFitSweep(t *testing.T) {
 	}
 	if err := run([]string{"fit", "sweep", dir, "--dts", "0.3", "--out", out}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "not a multiple") {
 		t.Errorf("bad --dts: %v", err)
+	}
+}
+
+// TestRichDefaults checks that --neuron rich takes fit.RichConfig's
+// settings for the flags not given, and the paper's neuron
+// fit.DefaultConfig's.
+func TestRichDefaults(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want fit.Config
+	}{
+		{[]string{"--neuron", "paper"}, fit.DefaultConfig()},
+		{[]string{"--neuron", "rich"}, fit.RichConfig()},
+		{[]string{"--neuron", "rich", "--lr", "0.01", "--select", "loss"}, func() fit.Config {
+			c := fit.RichConfig()
+			c.LR, c.Select = 0.01, fit.ByLoss
+			return c
+		}()},
+	} {
+		fs := flag.NewFlagSet("fit", flag.ContinueOnError)
+		o := newFitFlags(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.check("fit"); err != nil {
+			t.Fatal(err)
+		}
+		if o.cfg != c.want {
+			t.Errorf("%v: config %+v, want %+v", c.args, o.cfg, c.want)
+		}
 	}
 }
