@@ -95,39 +95,50 @@ func hasEvent(e Events, step, ch int) bool {
 	return false
 }
 
-// FuzzSHDBins checks the Go side of the SHD/SSC reader that can run
-// without HDF5: the binning of a spike time to a step (shdStep, with the
-// reader's "< Steps" test) and the compact store the binned keys go to,
-// which must give back exactly the distinct events added. The
-// per-sample validation of units and times is inline in openSHD, behind
-// the cgo reader, and is covered by shd_test.go with real files.
+// FuzzSHDBins checks the Go side of the SHD/SSC reader, which runs on
+// what the HDF5 library hands back: the validation of one sample's spike
+// times and units (shdEvents, as openSHD calls it, on arbitrary float64
+// times and int64 units: any NaN, Inf, negative time or unit outside
+// [0, 700) is an error), the binning of a time to a step, and the compact
+// store the binned keys go to, which must give back exactly the distinct
+// events of the valid times before Steps.
 func FuzzSHDBins(f *testing.F) {
-	f.Add([]byte{1, 2, 3, 200, 7, 7}, 0.0123, 2.0, 600)
-	f.Add([]byte{}, 1.1999, 2.0, 600)
-	f.Add([]byte{255, 255, 0}, 1e300, 1e-300, 1<<16)
-	f.Fuzz(func(t *testing.T, units []byte, t0, dt float64, steps int) {
+	f.Add([]byte{1, 2, 3, 200, 7, 7}, 0.0123, 2.0, 600, int64(0))
+	f.Add([]byte{}, 1.1999, 2.0, 600, int64(0))
+	f.Add([]byte{255, 255, 0}, 1e300, 1e-300, 1<<16, int64(0))
+	f.Add([]byte{9, 9}, math.NaN(), 1.0, 100, int64(0))
+	f.Add([]byte{9, 9}, -0.5, 1.0, 100, int64(0))
+	f.Add([]byte{9, 9}, 0.5, 1.0, 100, int64(700))
+	f.Add([]byte{9, 9}, 0.5, 1.0, 100, int64(-1<<63))
+	f.Fuzz(func(t *testing.T, units []byte, t0, dt float64, steps int, unitShift int64) {
 		opt, err := withDefaults("shd", Options{DT: dt, Steps: steps})
 		if err != nil || opt.Steps > 1<<16 {
 			return
 		}
-		if !(t0 >= 0) || math.IsInf(t0, 0) {
-			return // refused by openSHD
+		times := make([]float64, len(units))
+		us := make([]int64, len(units))
+		valid := true
+		for k, u := range units {
+			times[k] = t0 * float64(k+1)
+			us[k] = int64(int(u)*SHDChannels/256) + unitShift
+			valid = valid && times[k] >= 0 && !math.IsInf(times[k], 0) && us[k] >= 0 && us[k] < SHDChannels
+		}
+		keys, err := shdEvents(times, us, opt, nil)
+		if (err == nil) != valid {
+			t.Fatalf("times from %v, units shifted by %d: error %v, but valid %v", t0, unitShift, err, valid)
+		}
+		if err != nil {
+			return
+		}
+		if _, err := shdEvents(times, us[:len(us)/2], opt, nil); len(us) > 0 && err == nil {
+			t.Fatal("times and units of different lengths accepted")
+		}
+		for _, key := range keys {
+			if key/SHDChannels >= uint64(opt.Steps) {
+				t.Fatalf("key %d: step %d beyond %d steps", key, key/SHDChannels, opt.Steps)
+			}
 		}
 		st := newStore(opt.Steps, SHDChannels)
-		var keys []uint64
-		for k, u := range units {
-			tk := t0 * float64(k+1)
-			if math.IsInf(tk, 0) {
-				continue
-			}
-			b := shdStep(tk, opt.DT)
-			if b < 0 || math.IsNaN(b) {
-				t.Fatalf("time %v at dt %v: step %v", tk, opt.DT, b)
-			}
-			if b < float64(opt.Steps) {
-				keys = append(keys, uint64(b)*SHDChannels+uint64(int(u)*SHDChannels/256))
-			}
-		}
 		want := eventsFromKeys(append([]uint64(nil), keys...), opt.Steps, SHDChannels)
 		st.add(3, keys)
 		st.add(4, nil)

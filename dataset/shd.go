@@ -114,11 +114,8 @@ func openSHD(file, name string, classes int, opt Options) (*memDataset, error) {
 			return nil, fmt.Errorf("%s: dataset %q has %d samples, labels has %d", file, p, in.Len(), n)
 		}
 	}
-	for i, l := range labels {
-		if l < 0 || l > 1<<20 {
-			return nil, fmt.Errorf("%s: sample %d: label %d out of range", file, i, l)
-		}
-		classes = max(classes, int(l)+1)
+	if classes, err = shdClasses(labels, classes); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 
 	st := newStore(opt.Steps, SHDChannels)
@@ -141,29 +138,48 @@ func openSHD(file, name string, classes int, opt Options) (*memDataset, error) {
 		}
 		for r := range count {
 			i := first + r
-			t, u := times[toff[r]:toff[r+1]], units[uoff[r]:uoff[r+1]]
-			if len(t) != len(u) {
-				return nil, fmt.Errorf("%s: sample %d: %d spike times but %d units", file, i, len(t), len(u))
-			}
-			keys = keys[:0]
-			for k, tk := range t {
-				uk := u[k]
-				if uk < 0 || uk >= SHDChannels {
-					return nil, fmt.Errorf("%s: sample %d: event %d: unit %d out of range [0, %d)", file, i, k, uk, SHDChannels)
-				}
-				if !(tk >= 0) || math.IsInf(tk, 0) {
-					return nil, fmt.Errorf("%s: sample %d: event %d: time %v s: want a finite time ≥ 0", file, i, k, tk)
-				}
-				b := shdStep(tk, opt.DT)
-				if b < float64(opt.Steps) {
-					keys = append(keys, uint64(b)*SHDChannels+uint64(uk))
-				}
+			if keys, err = shdEvents(times[toff[r]:toff[r+1]], units[uoff[r]:uoff[r+1]], opt, keys[:0]); err != nil {
+				return nil, fmt.Errorf("%s: sample %d: %w", file, i, err)
 			}
 			st.add(int(labels[i]), keys)
 		}
 		lo = hi
 	}
 	return &memDataset{name: name, dt: opt.DT, classes: classes, st: st}, nil
+}
+
+// shdClasses checks the labels a file holds and returns the number of
+// classes: the largest label + 1, at least classes.
+func shdClasses(labels []int64, classes int) (int, error) {
+	for i, l := range labels {
+		if l < 0 || l > 1<<20 {
+			return 0, fmt.Errorf("sample %d: label %d out of range", i, l)
+		}
+		classes = max(classes, int(l)+1)
+	}
+	return classes, nil
+}
+
+// shdEvents checks one sample's spike times (s) and units as the file
+// holds them and appends the keys step·SHDChannels + unit of its events
+// before opt.Steps to keys.
+func shdEvents(times []float64, units []int64, opt Options, keys []uint64) ([]uint64, error) {
+	if len(times) != len(units) {
+		return keys, fmt.Errorf("%d spike times but %d units", len(times), len(units))
+	}
+	for k, tk := range times {
+		uk := units[k]
+		if uk < 0 || uk >= SHDChannels {
+			return keys, fmt.Errorf("event %d: unit %d out of range [0, %d)", k, uk, SHDChannels)
+		}
+		if !(tk >= 0) || math.IsInf(tk, 0) {
+			return keys, fmt.Errorf("event %d: time %v s: want a finite time ≥ 0", k, tk)
+		}
+		if b := shdStep(tk, opt.DT); b < float64(opt.Steps) {
+			keys = append(keys, uint64(b)*SHDChannels+uint64(uk))
+		}
+	}
+	return keys, nil
 }
 
 // shdStep returns the step of a spike at t seconds: round(t·1000/DT), ties

@@ -169,6 +169,17 @@ func (c *checkpointer) epochStart(ctx context.Context, s *state) error {
 	return nil
 }
 
+// diverged returns the error that stops a fit whose epoch s.epoch went
+// non-finite (err says what did), naming the checkpoint that holds the
+// last good state, if any. No checkpoint is written after it.
+func (c *checkpointer) diverged(s *state, err error) error {
+	err = fmt.Errorf("epoch %d: %w (the fit diverged)", s.epoch, err)
+	if c.path == "" || c.saved < 1 {
+		return err
+	}
+	return fmt.Errorf("%w; stopped: %s holds the last good state (epoch %d)", err, c.path, c.saved)
+}
+
 // save writes s to the checkpoint file atomically, unless there is no
 // file to write, no epoch was run or the file already holds s.
 func (c *checkpointer) save(s *state) error {

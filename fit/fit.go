@@ -514,9 +514,9 @@ func Run(ctx context.Context, all []*recording.Recording, cfg Config, opt Option
 		gamma = pooled(gamma, relSum, len(recs))
 		s.epoch++
 		res.Loss, res.Gamma = append(res.Loss, loss), append(res.Gamma, gamma)
-		if math.IsNaN(loss) {
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			pass.Release()
-			return nil, fmt.Errorf("epoch %d: the loss is NaN", s.epoch)
+			return nil, ck.diverged(s, fmt.Errorf("the loss is %v", loss))
 		}
 		if cfg.Select == ByLoss && loss < res.Best || cfg.Select == ByGamma && (res.BestEpoch == 0 || gamma > res.Gamma[res.BestEpoch-1]) {
 			res.Best, res.BestEpoch = loss, s.epoch
@@ -542,7 +542,14 @@ func Run(ctx context.Context, all []*recording.Recording, cfg Config, opt Option
 		if err != nil {
 			return nil, err
 		}
-		s.adam.update(s.params, slots(model.Grads(l, grads.Layers[0])), s.lr)
+		g := model.Grads(l, grads.Layers[0])
+		if err := checkFinite("gradient of", g); err != nil {
+			return nil, ck.diverged(s, err)
+		}
+		s.adam.update(s.params, slots(g), s.lr)
+		if err := checkFinite("parameter", model.Params(l)); err != nil {
+			return nil, ck.diverged(s, fmt.Errorf("%w after the update", err))
+		}
 	}
 	if err := ck.save(s); err != nil {
 		return nil, err
@@ -552,6 +559,17 @@ func Run(ctx context.Context, all []*recording.Recording, cfg Config, opt Option
 		copy(p, s.best[i])
 	}
 	return res, net.Validate()
+}
+
+// checkFinite returns an error naming the first of the entries (what its
+// key) that holds a NaN or an infinity, and where.
+func checkFinite(what string, entries []model.Entry) error {
+	for _, e := range entries {
+		if err := e.CheckFinite(); err != nil {
+			return fmt.Errorf("%s %s: %w", what, e.Key, err)
+		}
+	}
+	return nil
 }
 
 // pooled returns the pooled training Γ of ByGamma, Σ Γ_s / Σ R_s, given

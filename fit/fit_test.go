@@ -3,8 +3,12 @@ package fit
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/blocks-snn/blocks/model"
@@ -213,5 +217,29 @@ func TestReliabilityAndSelection(t *testing.T) {
 		if sel, err := ParseSelection(s); err != nil || sel.String() != s {
 			t.Errorf("ParseSelection(%q) = %v, %v", s, sel, err)
 		}
+	}
+}
+
+// TestDivergenceStops fits with an absurd learning rate: the first update
+// overflows a parameter, and the fit stops naming the epoch and the
+// parameter, writing no checkpoint of the bad state; after a checkpoint,
+// the error names it as the last good state.
+func TestDivergenceStops(t *testing.T) {
+	rec, _ := toy(t, 4000, 3)
+	cfg := DefaultConfig()
+	cfg.LR = 1e300
+	path := filepath.Join(t.TempDir(), CheckpointFile)
+	_, err := Run(context.Background(), []*recording.Recording{rec}, cfg, Options{Checkpoint: path})
+	want := "epoch 1: parameter _beta: value at index (0,) is +Inf after the update (the fit diverged)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Error("a checkpoint was written after the first epoch diverged")
+	}
+	c := &checkpointer{path: path, saved: 5}
+	err = c.diverged(&state{epoch: 7}, errors.New("the loss is NaN"))
+	if want := "epoch 7: the loss is NaN (the fit diverged); stopped: " + path + " holds the last good state (epoch 5)"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
 	}
 }

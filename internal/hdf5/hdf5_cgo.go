@@ -295,43 +295,16 @@ func (f *File) Info(path string) (Info, error) {
 	return in, nil
 }
 
-// memory element types of blk_read
-const (
-	memDouble = 0
-	memInt64  = 1
-	memHalf   = 2
-)
-
 // plan checks the dataset at path for a read of rows [start, start+count)
-// into float64 (wantFloat) or int64 and picks the memory type.
+// into float64 (wantFloat) or int64 and picks the memory type (planRead).
 func (f *File) plan(path string, vlen, wantFloat bool, start, count int) (Info, int, error) {
 	in, err := f.Info(path)
 	if err != nil {
 		return in, 0, err
 	}
-	switch {
-	case len(in.Dims) != 1:
-		return in, 0, f.errorf(path, "has %d dimensions, want 1", len(in.Dims))
-	case in.VLen != vlen && vlen:
-		return in, 0, f.errorf(path, "holds fixed-size %s elements, want variable-length arrays", in.Class)
-	case in.VLen != vlen:
-		return in, 0, f.errorf(path, "holds variable-length arrays, want numbers")
-	case in.Class == Other:
-		return in, 0, f.errorf(path, "holds non-numeric elements")
-	case !wantFloat && in.Class != Integer:
-		return in, 0, f.errorf(path, "holds %d-bit floats, want integers", 8*in.Size)
-	case start < 0 || count < 0 || start > in.Dims[0]-count:
-		return in, 0, f.errorf(path, "rows [%d, %d) out of range [0, %d)", start, start+count, in.Dims[0])
-	}
-	mem := memInt64
-	if wantFloat {
-		mem = memDouble
-		if in.Class == Float && in.Size == 2 {
-			if _, err := newSmallFloat(in); err != nil {
-				return in, 0, f.errorf(path, "%v", err)
-			}
-			mem = memHalf
-		}
+	mem, err := planRead(in, vlen, wantFloat, start, count)
+	if err != nil {
+		return in, 0, f.errorf(path, "%v", err)
 	}
 	return in, mem, nil
 }
