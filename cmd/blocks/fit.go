@@ -104,6 +104,22 @@ type fitReport struct {
 	Predicted     []string `json:"predictions,omitempty"`
 }
 
+// parseReport reads a report.json as merging needs it: the neuron's
+// directory, its mean scores and fit time (JSON numbers are finite).
+func parseReport(js []byte) (*fitReport, error) {
+	var r fitReport
+	if err := json.Unmarshal(js, &r); err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Dir == "":
+		return nil, fmt.Errorf("no \"dir\": not a report of blocks fit")
+	case r.Seconds < 0:
+		return nil, fmt.Errorf("fit_seconds %v: want a time >= 0", r.Seconds)
+	}
+	return &r, nil
+}
+
 // fitOpts are the settings shared by "blocks fit" and "blocks fit sweep".
 type fitOpts struct {
 	cfg       fit.Config
@@ -929,15 +945,15 @@ flags:
 		if err != nil {
 			return fmt.Errorf("fit merge: %w", err)
 		}
-		var r fitReport
-		if err := json.Unmarshal(js, &r); err != nil {
+		r, err := parseReport(js)
+		if err != nil {
 			return fmt.Errorf("fit merge: %s: %w", p, err)
 		}
 		if prev, ok := byDir[r.Dir]; ok {
 			return fmt.Errorf("fit merge: %s and %s both report neuron %s", prev, p, r.Dir)
 		}
 		byDir[r.Dir] = p
-		m.Reports = append(m.Reports, &r)
+		m.Reports = append(m.Reports, r)
 		gs = append(gs, r.MeanNormGamma)
 		m.MeanNormGamma += r.MeanNormGamma
 		m.MeanNormEV += r.MeanNormEV
