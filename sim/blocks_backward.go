@@ -91,6 +91,18 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 				gapRow(sg, vIn[row:row+n], aj, bb, cfg.Adapt)
 			}
 			cfg.Surrogate.GradSlice(sg)
+			// Vn[j-1], or at j = 0 the block's v0 (none in block 0).
+			var vPrev []float32
+			switch {
+			case j > 0:
+				vPrev = vIn[row-n : row]
+			case k > 0:
+				vPrev = v0
+			}
+			if l.K == 1 { // the four steps below in one pass
+				blocksGradRow(int32(j), gI[row:row+n], acc.beta, acc.p, acc.b, gNext, gAlpha, gBeta, g1, g2, sg, gsj, aj, cj, vPrev, beta, l.P, bb, mask, cfg.DetachSpikeGrad)
+				continue
+			}
 			if cfg.Adapt {
 				for m := range l.K {
 					s := m * n
@@ -103,14 +115,6 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 					s := m * n
 					thresholdRow(acc.b[s:s+n], gAlpha[s:s+n], sg, aj[s:s+n], bb[s:s+n])
 				}
-			}
-			// Vn[j-1], or at j = 0 the block's v0 (none in block 0).
-			var vPrev []float32
-			switch {
-			case j > 0:
-				vPrev = vIn[row-n : row]
-			case k > 0:
-				vPrev = v0
 			}
 			blocksMembraneRow(int32(j), gI[row:row+n], acc.beta, gNext, sg, vPrev, beta, mask)
 		}

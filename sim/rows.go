@@ -153,6 +153,23 @@ func thresholdRowGeneric(accB, ga, gx, a, b []float32) {
 	}
 }
 
+// blocksGradRow is one position j of the blocks simulator's backward pass
+// after the surrogate, for one adaptation scale: with adaptation (a, the
+// block's α[j], not nil) blocksCarryRow, then blocksSpikeRow, then with
+// adaptation thresholdRow, then blocksMembraneRow. The vector version does
+// them in one pass over the neurons, with the same arithmetic in the same
+// order; sg and gs are scratch afterwards.
+func blocksGradRowGeneric(j int32, gI, accBeta, accP, accB, gNext, gAlpha, gBeta, g1, g2, sg, gs, a, c, vPrev, beta, p, b []float32, mask []int32, detach bool) {
+	if a != nil {
+		blocksCarryRowGeneric(accP, gs, gAlpha, gBeta, a, c, p, detach)
+	}
+	blocksSpikeRowGeneric(sg, gs, g1, g2)
+	if a != nil {
+		thresholdRowGeneric(accB, gAlpha, sg, a, b)
+	}
+	blocksMembraneRowGeneric(j, gI, accBeta, gNext, sg, vPrev, beta, mask)
+}
+
 // blocksMembraneRow steps the backward pass of Vn[j] = beta·Vn[j-1] + c[j]:
 // gV = gx + gNext; gI = gV where j >= mask, else 0; accBeta += gV·vPrev
 // (unless vPrev is nil: Vn[-1] of the first block); gNext = beta·gV.

@@ -11,5 +11,6 @@ var (
 	blocksSpikeRow      = blocksSpikeRowGeneric
 	thresholdRow        = thresholdRowGeneric
 	blocksMembraneRow   = blocksMembraneRowGeneric
+	blocksGradRow       = blocksGradRowGeneric
 	standardBackwardRow = standardBackwardRowGeneric
 )

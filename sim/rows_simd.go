@@ -52,6 +52,7 @@ var (
 	blocksSpikeRow      = pickRow(blocksSpikeRowAVX2, blocksSpikeRowGeneric)
 	thresholdRow        = pickRow(thresholdRowAVX2, thresholdRowGeneric)
 	blocksMembraneRow   = pickRow(blocksMembraneRowAVX2, blocksMembraneRowGeneric)
+	blocksGradRow       = pickRow(blocksGradRowAVX2, blocksGradRowGeneric)
 	standardBackwardRow = pickRow(standardBackwardRowAVX2, standardBackwardRowGeneric)
 )
 
@@ -356,6 +357,64 @@ func blocksMembraneRowAVX2(j int32, gI, accBeta, gNext, gx, vPrev, beta []float3
 	archsimd.ClearAVXUpperBits()
 	if i < n {
 		blocksMembraneRowGeneric(j, gI[i:], accBeta[i:], gNext[i:], gx[i:], rowFrom(vPrev, i), beta[i:], mask[i:])
+	}
+}
+
+func blocksGradRowAVX2(j int32, gI, accBeta, accP, accB, gNext, gAlpha, gBeta, g1, g2, sg, gs, a, c, vPrev, beta, p, b []float32, mask []int32, detach bool) {
+	n := len(gI)
+	accBeta, gNext, g1, g2, sg, gs, beta, mask = accBeta[:n], gNext[:n], g1[:n], g2[:n], sg[:n], gs[:n], beta[:n], mask[:n]
+	pgI, pab, pgn, pg1, pg2, psg, pgs, pbeta, pm := rowPtr(gI), rowPtr(accBeta), rowPtr(gNext), rowPtr(g1), rowPtr(g2), rowPtr(sg), rowPtr(gs), rowPtr(beta), rowPtrI(mask)
+	adapt := a != nil
+	var pap, paB, pga, pgb, pa, pc, pp, pb unsafe.Pointer
+	if adapt {
+		accP, accB, gAlpha, gBeta, a, c, p, b = accP[:n], accB[:n], gAlpha[:n], gBeta[:n], a[:n], c[:n], p[:n], b[:n]
+		pap, paB, pga, pgb, pa, pc, pp, pb = rowPtr(accP), rowPtr(accB), rowPtr(gAlpha), rowPtr(gBeta), rowPtr(a), rowPtr(c), rowPtr(p), rowPtr(b)
+	}
+	var pvp unsafe.Pointer
+	if vPrev != nil {
+		pvp = rowPtr(vPrev[:n])
+	}
+	jv := archsimd.BroadcastInt32x8(j)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		gsv := rowLd(pgs, i)
+		var av, ga rowF32
+		if adapt { // blocksCarryRow
+			av, ga = rowLd(pa, i), rowLd(pga, i)
+			gb := rowLd(pgb, i)
+			rowSt(rowLd(pap, i).Add(ga.Mul(av).Add(gb.Mul(rowLd(pc, i)))), pap, i)
+			if !detach {
+				gsv = gsv.Add(gb)
+			}
+			pi := rowLd(pp, i)
+			ga = ga.Mul(pi)
+			rowSt(gb.Mul(pi), pgb, i)
+		}
+		// blocksSpikeRow
+		s1 := rowLd(pg1, i).Add(gsv)
+		s2 := rowLd(pg2, i).Add(s1)
+		rowSt(s1, pg1, i)
+		rowSt(s2, pg2, i)
+		x := rowLd(psg, i).Mul(s2)
+		if adapt { // thresholdRow
+			rowSt(rowLd(paB, i).Sub(x.Mul(av)), paB, i)
+			rowSt(ga.Sub(x.Mul(rowLd(pb, i))), pga, i)
+		}
+		// blocksMembraneRow
+		gv := x.Add(rowLd(pgn, i))
+		rowSt(rowClear(gv, rowLdI(pm, i).Greater(jv)), pgI, i)
+		if pvp != nil {
+			rowSt(rowLd(pab, i).Add(gv.Mul(rowLd(pvp, i))), pab, i)
+		}
+		rowSt(rowLd(pbeta, i).Mul(gv), pgn, i)
+	}
+	archsimd.ClearAVXUpperBits()
+	if i < n {
+		var ai, ci, accPi, accBi, gAi, gBi, pi, bi []float32
+		if adapt {
+			ai, ci, accPi, accBi, gAi, gBi, pi, bi = a[i:], c[i:], accP[i:], accB[i:], gAlpha[i:], gBeta[i:], p[i:], b[i:]
+		}
+		blocksGradRowGeneric(j, gI[i:], accBeta[i:], accPi, accBi, gNext[i:], gAi, gBi, g1[i:], g2[i:], sg[i:], gs[i:], ai, ci, rowFrom(vPrev, i), beta[i:], pi, bi, mask[i:], detach)
 	}
 }
 

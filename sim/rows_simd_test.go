@@ -367,6 +367,37 @@ func TestBlocksMembraneRowAVX2(t *testing.T) {
 	})
 }
 
+func TestBlocksGradRowAVX2(t *testing.T) {
+	var j int32
+	var adapt, detach bool
+	checkRows(t, "blocksGradRow", func(g *rowGen, n int) (rowState, string) {
+		j = int32(g.rng.IntN(41))
+		adapt, detach = g.rng.IntN(4) != 0, g.rng.IntN(2) == 0
+		f := g.floats
+		// gI, accBeta, accP, accB, gNext, gAlpha, gBeta, g1, g2, sg, gs, a, c, vPrev, beta, p, b; mask
+		s := rowState{f: [][]float32{f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val),
+			f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), nil, f(n, g.rate), f(n, g.rate), f(n, g.rate)},
+			i: [][]int32{g.ints(n, j)}}
+		if g.rng.IntN(4) != 0 {
+			s.f[13] = f(n, g.val)
+		}
+		return s, fmtFlags("j", j, "adapt", adapt, "detach", detach, "vPrev", s.f[13] != nil)
+	}, func(fast bool, s *rowState) {
+		fn := blocksGradRowGeneric
+		if fast {
+			fn = blocksGradRowAVX2
+		}
+		x := s.f
+		a := x[11]
+		if !adapt {
+			a = nil
+		}
+		// sg and gs are scratch afterwards: the kernels need not agree on them.
+		sg, gs := slices.Clone(x[9]), slices.Clone(x[10])
+		fn(j, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], sg, gs, a, x[12], x[13], x[14], x[15], x[16], s.i[0], detach)
+	})
+}
+
 func TestStandardBackwardRowAVX2(t *testing.T) {
 	var detach bool
 	checkRows(t, "standardBackwardRow", func(g *rowGen, n int) (rowState, string) {
