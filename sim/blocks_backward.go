@@ -99,24 +99,11 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 			case k > 0:
 				vPrev = v0
 			}
-			if l.K == 1 { // the four steps below in one pass
-				blocksGradRow(int32(j), gI[row:row+n], acc.beta, acc.p, acc.b, gNext, gAlpha, gBeta, g1, g2, sg, gsj, aj, cj, vPrev, beta, l.P, bb, mask, cfg.DetachSpikeGrad)
-				continue
+			grad := blocksGradRow
+			if l.K > 1 {
+				grad = blocksGradRowScales
 			}
-			if cfg.Adapt {
-				for m := range l.K {
-					s := m * n
-					blocksCarryRow(acc.p[s:s+n], gsj, gAlpha[s:s+n], gBeta[s:s+n], aj[s:s+n], cj[s:s+n], l.P[s:s+n], cfg.DetachSpikeGrad)
-				}
-			}
-			blocksSpikeRow(sg, gsj, g1, g2) // sg now holds gx[j]
-			if cfg.Adapt {
-				for m := range l.K {
-					s := m * n
-					thresholdRow(acc.b[s:s+n], gAlpha[s:s+n], sg, aj[s:s+n], bb[s:s+n])
-				}
-			}
-			blocksMembraneRow(int32(j), gI[row:row+n], acc.beta, gNext, sg, vPrev, beta, mask)
+			grad(int32(j), gI[row:row+n], acc.beta, acc.p, acc.b, gNext, gAlpha, gBeta, g1, g2, sg, gsj, aj, cj, vPrev, beta, l.P, bb, mask, cfg.DetachSpikeGrad)
 		}
 		// gNext is now the gradient of v0. It reaches the previous
 		// block's Vn[L-1] only if that block did not fire; after a spike

@@ -7,10 +7,6 @@ var (
 	standardForwardRow  = standardForwardRowGeneric
 	gapRow              = gapRowGeneric
 	adaptRow            = adaptRowGeneric
-	blocksCarryRow      = blocksCarryRowGeneric
-	blocksSpikeRow      = blocksSpikeRowGeneric
-	thresholdRow        = thresholdRowGeneric
-	blocksMembraneRow   = blocksMembraneRowGeneric
 	blocksGradRow       = blocksGradRowGeneric
 	standardBackwardRow = standardBackwardRowGeneric
 )

@@ -48,10 +48,6 @@ var (
 	standardForwardRow  = pickRow(standardForwardRowAVX2, standardForwardRowGeneric)
 	gapRow              = pickRow(gapRowAVX2, gapRowGeneric)
 	adaptRow            = pickRow(adaptRowAVX2, adaptRowGeneric)
-	blocksCarryRow      = pickRow(blocksCarryRowAVX2, blocksCarryRowGeneric)
-	blocksSpikeRow      = pickRow(blocksSpikeRowAVX2, blocksSpikeRowGeneric)
-	thresholdRow        = pickRow(thresholdRowAVX2, thresholdRowGeneric)
-	blocksMembraneRow   = pickRow(blocksMembraneRowAVX2, blocksMembraneRowGeneric)
 	blocksGradRow       = pickRow(blocksGradRowAVX2, blocksGradRowGeneric)
 	standardBackwardRow = pickRow(standardBackwardRowAVX2, standardBackwardRowGeneric)
 )
@@ -275,88 +271,6 @@ func adaptRowAVX2(alpha, carry, alphaPrev, carryPrev, p []float32, fired []int32
 	archsimd.ClearAVXUpperBits()
 	if i < n {
 		adaptRowGeneric(alpha[i:], carry[i:], alphaPrev[i:], carryPrev[i:], p[i:], fired[i:], j)
-	}
-}
-
-func blocksCarryRowAVX2(accP, gs, gAlpha, gBeta, alpha, carry, p []float32, detach bool) {
-	n := len(accP)
-	gs, gAlpha, gBeta, alpha, carry, p = gs[:n], gAlpha[:n], gBeta[:n], alpha[:n], carry[:n], p[:n]
-	pacc, pgs, pga, pgb, pa, pc, pp := rowPtr(accP), rowPtr(gs), rowPtr(gAlpha), rowPtr(gBeta), rowPtr(alpha), rowPtr(carry), rowPtr(p)
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		ga, gb := rowLd(pga, i), rowLd(pgb, i)
-		rowSt(rowLd(pacc, i).Add(ga.Mul(rowLd(pa, i)).Add(gb.Mul(rowLd(pc, i)))), pacc, i)
-		if !detach {
-			rowSt(rowLd(pgs, i).Add(gb), pgs, i)
-		}
-		pi := rowLd(pp, i)
-		rowSt(ga.Mul(pi), pga, i)
-		rowSt(gb.Mul(pi), pgb, i)
-	}
-	archsimd.ClearAVXUpperBits()
-	if i < n {
-		blocksCarryRowGeneric(accP[i:], gs[i:], gAlpha[i:], gBeta[i:], alpha[i:], carry[i:], p[i:], detach)
-	}
-}
-
-func blocksSpikeRowAVX2(sg, gs, g1, g2 []float32) {
-	n := len(sg)
-	gs, g1, g2 = gs[:n], g1[:n], g2[:n]
-	psg, pgs, pg1, pg2 := rowPtr(sg), rowPtr(gs), rowPtr(g1), rowPtr(g2)
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		a := rowLd(pg1, i).Add(rowLd(pgs, i))
-		c := rowLd(pg2, i).Add(a)
-		rowSt(a, pg1, i)
-		rowSt(c, pg2, i)
-		rowSt(rowLd(psg, i).Mul(c), psg, i)
-	}
-	archsimd.ClearAVXUpperBits()
-	if i < n {
-		blocksSpikeRowGeneric(sg[i:], gs[i:], g1[i:], g2[i:])
-	}
-}
-
-func thresholdRowAVX2(accB, ga, gx, a, b []float32) {
-	n := len(accB)
-	ga, gx, a, b = ga[:n], gx[:n], a[:n], b[:n]
-	pacc, pga, pgx, pa, pb := rowPtr(accB), rowPtr(ga), rowPtr(gx), rowPtr(a), rowPtr(b)
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		g := rowLd(pgx, i)
-		rowSt(rowLd(pacc, i).Sub(g.Mul(rowLd(pa, i))), pacc, i)
-		rowSt(rowLd(pga, i).Sub(g.Mul(rowLd(pb, i))), pga, i)
-	}
-	archsimd.ClearAVXUpperBits()
-	if i < n {
-		thresholdRowGeneric(accB[i:], ga[i:], gx[i:], a[i:], b[i:])
-	}
-}
-
-func blocksMembraneRowAVX2(j int32, gI, accBeta, gNext, gx, vPrev, beta []float32, mask []int32) {
-	n := len(gI)
-	accBeta, gNext, gx, beta, mask = accBeta[:n], gNext[:n], gx[:n], beta[:n], mask[:n]
-	pgI, pacc, pgn, pgx, pbeta, pm := rowPtr(gI), rowPtr(accBeta), rowPtr(gNext), rowPtr(gx), rowPtr(beta), rowPtrI(mask)
-	jv := archsimd.BroadcastInt32x8(j)
-	i := 0
-	if vPrev == nil {
-		for ; i+8 <= n; i += 8 {
-			gv := rowLd(pgx, i).Add(rowLd(pgn, i))
-			rowSt(rowClear(gv, rowLdI(pm, i).Greater(jv)), pgI, i) // 0 where j < mask
-			rowSt(rowLd(pbeta, i).Mul(gv), pgn, i)
-		}
-	} else {
-		pvp := rowPtr(vPrev[:n])
-		for ; i+8 <= n; i += 8 {
-			gv := rowLd(pgx, i).Add(rowLd(pgn, i))
-			rowSt(rowClear(gv, rowLdI(pm, i).Greater(jv)), pgI, i)
-			rowSt(rowLd(pacc, i).Add(gv.Mul(rowLd(pvp, i))), pacc, i)
-			rowSt(rowLd(pbeta, i).Mul(gv), pgn, i)
-		}
-	}
-	archsimd.ClearAVXUpperBits()
-	if i < n {
-		blocksMembraneRowGeneric(j, gI[i:], accBeta[i:], gNext[i:], gx[i:], rowFrom(vPrev, i), beta[i:], mask[i:])
 	}
 }
 

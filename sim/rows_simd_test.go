@@ -300,73 +300,6 @@ func TestAdaptRowAVX2(t *testing.T) {
 	})
 }
 
-func TestBlocksCarryRowAVX2(t *testing.T) {
-	var detach bool
-	checkRows(t, "blocksCarryRow", func(g *rowGen, n int) (rowState, string) {
-		detach = g.rng.IntN(2) == 0
-		f := g.floats
-		// accP, gs, gAlpha, gBeta, alpha, carry, p
-		return rowState{f: [][]float32{f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.rate)}}, fmtFlags("detach", detach)
-	}, func(fast bool, s *rowState) {
-		fn := blocksCarryRowGeneric
-		if fast {
-			fn = blocksCarryRowAVX2
-		}
-		x := s.f
-		fn(x[0], x[1], x[2], x[3], x[4], x[5], x[6], detach)
-	})
-}
-
-func TestBlocksSpikeRowAVX2(t *testing.T) {
-	checkRows(t, "blocksSpikeRow", func(g *rowGen, n int) (rowState, string) {
-		f := g.floats
-		return rowState{f: [][]float32{f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val)}}, ""
-	}, func(fast bool, s *rowState) {
-		fn := blocksSpikeRowGeneric
-		if fast {
-			fn = blocksSpikeRowAVX2
-		}
-		fn(s.f[0], s.f[1], s.f[2], s.f[3])
-	})
-}
-
-func TestThresholdRowAVX2(t *testing.T) {
-	checkRows(t, "thresholdRow", func(g *rowGen, n int) (rowState, string) {
-		f := g.floats
-		return rowState{f: [][]float32{f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val)}}, ""
-	}, func(fast bool, s *rowState) {
-		fn := thresholdRowGeneric
-		if fast {
-			fn = thresholdRowAVX2
-		}
-		fn(s.f[0], s.f[1], s.f[2], s.f[3], s.f[4])
-	})
-}
-
-func TestBlocksMembraneRowAVX2(t *testing.T) {
-	var j int32
-	checkRows(t, "blocksMembraneRow", func(g *rowGen, n int) (rowState, string) {
-		j = int32(g.rng.IntN(41))
-		f := g.floats
-		// gI, accBeta, gNext, gx, vPrev, beta; mask
-		s := rowState{
-			f: [][]float32{f(n, g.val), f(n, g.val), f(n, g.val), f(n, g.val), nil, f(n, g.rate)},
-			i: [][]int32{g.ints(n, j)},
-		}
-		if g.rng.IntN(4) != 0 {
-			s.f[4] = f(n, g.val)
-		}
-		return s, fmtFlags("j", j, "vPrev", s.f[4] != nil)
-	}, func(fast bool, s *rowState) {
-		fn := blocksMembraneRowGeneric
-		if fast {
-			fn = blocksMembraneRowAVX2
-		}
-		x := s.f
-		fn(j, x[0], x[1], x[2], x[3], x[4], x[5], s.i[0])
-	})
-}
-
 func TestBlocksGradRowAVX2(t *testing.T) {
 	var j int32
 	var adapt, detach bool
@@ -440,10 +373,7 @@ func TestRowsDispatch(t *testing.T) {
 		{"standardForwardRow", standardForwardRow, standardForwardRowAVX2},
 		{"gapRow", gapRow, gapRowAVX2},
 		{"adaptRow", adaptRow, adaptRowAVX2},
-		{"blocksCarryRow", blocksCarryRow, blocksCarryRowAVX2},
-		{"blocksSpikeRow", blocksSpikeRow, blocksSpikeRowAVX2},
-		{"thresholdRow", thresholdRow, thresholdRowAVX2},
-		{"blocksMembraneRow", blocksMembraneRow, blocksMembraneRowAVX2},
+		{"blocksGradRow", blocksGradRow, blocksGradRowAVX2},
 		{"standardBackwardRow", standardBackwardRow, standardBackwardRowAVX2},
 	} {
 		if reflect.ValueOf(k.got).Pointer() != reflect.ValueOf(k.want).Pointer() {
@@ -517,28 +447,10 @@ func BenchmarkRows(b *testing.B) {
 				fn(x[0], x[1], x[2], x[3], true)
 			}
 		})
-		b.Run("blocksCarry/"+name, func(b *testing.B) {
-			fn := pick(blocksCarryRowGeneric, blocksCarryRowAVX2).(func([]float32, []float32, []float32, []float32, []float32, []float32, []float32, bool))
+		b.Run("blocksGrad/"+name, func(b *testing.B) {
+			fn := pick(blocksGradRowGeneric, blocksGradRowAVX2).(func(int32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []float32, []int32, bool))
 			for b.Loop() {
-				fn(x[0], x[1], x[2], x[3], x[4], x[5], x[14], true)
-			}
-		})
-		b.Run("blocksSpike/"+name, func(b *testing.B) {
-			fn := pick(blocksSpikeRowGeneric, blocksSpikeRowAVX2).(func([]float32, []float32, []float32, []float32))
-			for b.Loop() {
-				fn(x[0], x[1], x[2], x[3])
-			}
-		})
-		b.Run("threshold/"+name, func(b *testing.B) {
-			fn := pick(thresholdRowGeneric, thresholdRowAVX2).(func([]float32, []float32, []float32, []float32, []float32))
-			for b.Loop() {
-				fn(x[0], x[1], x[2], x[3], x[4])
-			}
-		})
-		b.Run("blocksMembrane/"+name, func(b *testing.B) {
-			fn := pick(blocksMembraneRowGeneric, blocksMembraneRowAVX2).(func(int32, []float32, []float32, []float32, []float32, []float32, []float32, []int32, []int32))
-			for b.Loop() {
-				fn(3, x[0], x[1], x[2], x[3], x[4], x[5], is[0], nil)
+				fn(3, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11], x[12], x[13], x[14], x[15], x[16], is[0], true)
 			}
 		})
 		b.Run("standardBackward/"+name, func(b *testing.B) {
