@@ -101,7 +101,7 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 			}
 			grad := blocksGradRow
 			if l.K > 1 {
-				grad = blocksGradRowScales
+				grad = blocksGradRowGeneric // the vector kernel has one scale
 			}
 			grad(int32(j), gI[row:row+n], acc.beta, acc.p, acc.b, gNext, gAlpha, gBeta, g1, g2, sg, gsj, aj, cj, vPrev, beta, l.P, bb, mask, cfg.DetachSpikeGrad)
 		}

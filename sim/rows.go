@@ -111,85 +111,6 @@ func adaptRowGeneric(alpha, carry, alphaPrev, carryPrev, p []float32, fired []in
 	}
 }
 
-// blocksCarryRow steps the backward pass of the block's adaptation
-// recursions α[j+1] = p·α[j] and β[j+1] = p·β[j] + s[j] from position j+1
-// to j: accP += gα·α[j] + gβ·β[j]; without detach gs += gβ (the spike's
-// share of the carry); then gα ·= p and gβ ·= p.
-func blocksCarryRowGeneric(accP, gs, gAlpha, gBeta, alpha, carry, p []float32, detach bool) {
-	n := len(accP)
-	gs, gAlpha, gBeta, alpha, carry, p = gs[:n], gAlpha[:n], gBeta[:n], alpha[:n], carry[:n], p[:n]
-	for i := range n {
-		accP[i] += gAlpha[i]*alpha[i] + gBeta[i]*carry[i]
-		if !detach {
-			gs[i] += gBeta[i]
-		}
-		gAlpha[i] *= p[i]
-		gBeta[i] *= p[i]
-	}
-}
-
-// blocksSpikeRow turns the gradient of position j's spikes into that of
-// its candidate: g1 += gs, g2 += g1 (the two reverse running sums whose
-// result is Σ_{j'≥j} (j'−j+1)·gs[j']), then sg ·= g2, so sg, which held
-// the surrogate derivative, holds dL/dx[j].
-func blocksSpikeRowGeneric(sg, gs, g1, g2 []float32) {
-	n := len(sg)
-	gs, g1, g2 = gs[:n], g1[:n], g2[:n]
-	for i := range n {
-		g1[i] += gs[i]
-		g2[i] += g1[i]
-		sg[i] *= g2[i]
-	}
-}
-
-// thresholdRow accumulates the gradient reaching θ = 1 + b·a from gx =
-// dL/d(V − θ): accB −= gx·a and ga −= gx·b.
-func thresholdRowGeneric(accB, ga, gx, a, b []float32) {
-	n := len(accB)
-	ga, gx, a, b = ga[:n], gx[:n], a[:n], b[:n]
-	for i := range n {
-		accB[i] -= gx[i] * a[i]
-		ga[i] -= gx[i] * b[i]
-	}
-}
-
-// blocksGradRow is one position j of the blocks simulator's backward pass
-// after the surrogate, for one adaptation scale: with adaptation (a, the
-// block's α[j], not nil) blocksCarryRow, then blocksSpikeRow, then with
-// adaptation thresholdRow, then blocksMembraneRow. The vector version does
-// them in one pass over the neurons, with the same arithmetic in the same
-// order; sg and gs are scratch afterwards.
-func blocksGradRowGeneric(j int32, gI, accBeta, accP, accB, gNext, gAlpha, gBeta, g1, g2, sg, gs, a, c, vPrev, beta, p, b []float32, mask []int32, detach bool) {
-	if a != nil {
-		blocksCarryRowGeneric(accP, gs, gAlpha, gBeta, a, c, p, detach)
-	}
-	blocksSpikeRowGeneric(sg, gs, g1, g2)
-	if a != nil {
-		thresholdRowGeneric(accB, gAlpha, sg, a, b)
-	}
-	blocksMembraneRowGeneric(j, gI, accBeta, gNext, sg, vPrev, beta, mask)
-}
-
-// blocksMembraneRow steps the backward pass of Vn[j] = beta·Vn[j-1] + c[j]:
-// gV = gx + gNext; gI = gV where j >= mask, else 0; accBeta += gV·vPrev
-// (unless vPrev is nil: Vn[-1] of the first block); gNext = beta·gV.
-func blocksMembraneRowGeneric(j int32, gI, accBeta, gNext, gx, vPrev, beta []float32, mask []int32) {
-	n := len(gI)
-	accBeta, gNext, gx, beta, mask = accBeta[:n], gNext[:n], gx[:n], beta[:n], mask[:n]
-	for i := range n {
-		gv := gx[i] + gNext[i]
-		if j >= mask[i] {
-			gI[i] = gv
-		} else {
-			gI[i] = 0
-		}
-		if vPrev != nil {
-			accBeta[i] += gv * vPrev[i]
-		}
-		gNext[i] = beta[i] * gv
-	}
-}
-
 // standardBackwardRow steps the standard simulator's backward pass from t
 // to t-1 (see standardBackward), with sg holding σ'(V − θ) on entry and
 // spike, open, spikePrev the 0/1 indicators of s[t], g[t] and s[t-1].
@@ -221,5 +142,54 @@ func standardBackwardRowGeneric(gI, accBeta, accP, accB, gU, ga, sg, gs, v, vPre
 			accBeta[i] += gv * vPrev[i]
 		}
 		gU[i] = beta[i] * gv
+	}
+}
+
+// blocksGradRow is one position j of the blocks simulator's backward pass
+// after the surrogate, in one pass over the neurons (rows_test.go spells
+// it out as four separate steps). Per neuron, with gx = sg·g2 the
+// gradient of the candidate x[j] = Vn[j] − θ[j]:
+//
+//   - the adaptation recursions α[j+1] = p·α[j], β[j+1] = p·β[j] + s[j],
+//     per scale m = 0, 1, … (a, c, p, b, accP, accB, gAlpha and gBeta hold
+//     K rows; a nil without adaptation): accP += gα·α[j] + gβ·β[j]; without
+//     detach the spike's share, gs += gβ; then gα ·= p, gβ ·= p;
+//   - the spike: g1 += gs, g2 += g1 (the two reverse running sums whose
+//     result is Σ_{j'≥j} (j'−j+1)·gs[j']), gx = sg·g2;
+//   - the thresholds θ = 1 + Σ_m b_m·α_m: accB −= gx·α, gα −= gx·b;
+//   - the membrane Vn[j] = beta·Vn[j-1] + c[j]: gV = gx + gNext; gI = gV
+//     where j >= mask, else 0; accBeta += gV·vPrev (unless vPrev is nil:
+//     Vn[-1] of the first block); gNext = beta·gV.
+//
+// sg and gs are scratch afterwards.
+func blocksGradRowGeneric(j int32, gI, accBeta, accP, accB, gNext, gAlpha, gBeta, g1, g2, sg, gs, a, c, vPrev, beta, p, b []float32, mask []int32, detach bool) {
+	n := len(gI)
+	for i := range n {
+		gsi := gs[i]
+		for k := i; k < len(a); k += n {
+			accP[k] += gAlpha[k]*a[k] + gBeta[k]*c[k]
+			if !detach {
+				gsi += gBeta[k]
+			}
+			gAlpha[k] *= p[k]
+			gBeta[k] *= p[k]
+		}
+		g1[i] += gsi
+		g2[i] += g1[i]
+		x := sg[i] * g2[i]
+		for k := i; k < len(a); k += n {
+			accB[k] -= x * a[k]
+			gAlpha[k] -= x * b[k]
+		}
+		gv := x + gNext[i]
+		if j >= mask[i] {
+			gI[i] = gv
+		} else {
+			gI[i] = 0
+		}
+		if vPrev != nil {
+			accBeta[i] += gv * vPrev[i]
+		}
+		gNext[i] = beta[i] * gv
 	}
 }

@@ -129,42 +129,6 @@ func standardForwardRowRich(cur, vOut, u, a, th, beta, p, b, vr []float32, refr 
 	return idx
 }
 
-// blocksGradRowScales is blocksGradRow for K adaptation scales (a, c, p,
-// b, accP, accB, gAlpha and gBeta hold K rows): per neuron, every scale's
-// blocksCarryRow step in the order m = 0, 1, …, the spike step, every
-// scale's thresholdRow step and the membrane step, in one pass.
-func blocksGradRowScales(j int32, gI, accBeta, accP, accB, gNext, gAlpha, gBeta, g1, g2, sg, gs, a, c, vPrev, beta, p, b []float32, mask []int32, detach bool) {
-	n := len(gI)
-	for i := range n {
-		gsi := gs[i]
-		for k := i; k < len(a); k += n {
-			accP[k] += gAlpha[k]*a[k] + gBeta[k]*c[k]
-			if !detach {
-				gsi += gBeta[k]
-			}
-			gAlpha[k] *= p[k]
-			gBeta[k] *= p[k]
-		}
-		g1[i] += gsi
-		g2[i] += g1[i]
-		x := sg[i] * g2[i]
-		for k := i; k < len(a); k += n {
-			accB[k] -= x * a[k]
-			gAlpha[k] -= x * b[k]
-		}
-		gv := x + gNext[i]
-		if j >= mask[i] {
-			gI[i] = gv
-		} else {
-			gI[i] = 0
-		}
-		if vPrev != nil {
-			accBeta[i] += gv * vPrev[i]
-		}
-		gNext[i] = beta[i] * gv
-	}
-}
-
 // gapRowRich sets x = v − θ with θ = 1 + Σ_m b_m·a_m (a nil: θ = 1).
 func gapRowRich(x, v, a, b []float32) {
 	thresholdScales(x, a, b)

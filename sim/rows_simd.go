@@ -274,8 +274,13 @@ func adaptRowAVX2(alpha, carry, alphaPrev, carryPrev, p []float32, fired []int32
 	}
 }
 
+// blocksGradRowAVX2 is blocksGradRow for one adaptation scale.
 func blocksGradRowAVX2(j int32, gI, accBeta, accP, accB, gNext, gAlpha, gBeta, g1, g2, sg, gs, a, c, vPrev, beta, p, b []float32, mask []int32, detach bool) {
 	n := len(gI)
+	if n < 8 { // a single neuron (blocks fit): no vector, no set-up
+		blocksGradRowGeneric(j, gI, accBeta, accP, accB, gNext, gAlpha, gBeta, g1, g2, sg, gs, a, c, vPrev, beta, p, b, mask, detach)
+		return
+	}
 	accBeta, gNext, g1, g2, sg, gs, beta, mask = accBeta[:n], gNext[:n], g1[:n], g2[:n], sg[:n], gs[:n], beta[:n], mask[:n]
 	pgI, pab, pgn, pg1, pg2, psg, pgs, pbeta, pm := rowPtr(gI), rowPtr(accBeta), rowPtr(gNext), rowPtr(g1), rowPtr(g2), rowPtr(sg), rowPtr(gs), rowPtr(beta), rowPtrI(mask)
 	adapt := a != nil
