@@ -298,7 +298,7 @@ func blocksGradRowAVX2(j int32, gI, accBeta, accP, accB, gNext, gAlpha, gBeta, g
 	for ; i+8 <= n; i += 8 {
 		gsv := rowLd(pgs, i)
 		var av, ga rowF32
-		if adapt { // blocksCarryRow
+		if adapt { // the adaptation recursions
 			av, ga = rowLd(pa, i), rowLd(pga, i)
 			gb := rowLd(pgb, i)
 			rowSt(rowLd(pap, i).Add(ga.Mul(av).Add(gb.Mul(rowLd(pc, i)))), pap, i)
@@ -309,17 +309,17 @@ func blocksGradRowAVX2(j int32, gI, accBeta, accP, accB, gNext, gAlpha, gBeta, g
 			ga = ga.Mul(pi)
 			rowSt(gb.Mul(pi), pgb, i)
 		}
-		// blocksSpikeRow
+		// the spike
 		s1 := rowLd(pg1, i).Add(gsv)
 		s2 := rowLd(pg2, i).Add(s1)
 		rowSt(s1, pg1, i)
 		rowSt(s2, pg2, i)
 		x := rowLd(psg, i).Mul(s2)
-		if adapt { // thresholdRow
+		if adapt { // the thresholds
 			rowSt(rowLd(paB, i).Sub(x.Mul(av)), paB, i)
 			rowSt(ga.Sub(x.Mul(rowLd(pb, i))), pga, i)
 		}
-		// blocksMembraneRow
+		// the membrane
 		gv := x.Add(rowLd(pgn, i))
 		rowSt(rowClear(gv, rowLdI(pm, i).Greater(jv)), pgI, i)
 		if pvp != nil {
