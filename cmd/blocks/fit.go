@@ -10,13 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -102,22 +100,6 @@ type fitReport struct {
 	MeanNormGamma float64  `json:"mean_normalised_gamma"`
 	MeanNormEV    float64  `json:"mean_normalised_explained_variance"`
 	Predicted     []string `json:"predictions,omitempty"`
-}
-
-// parseReport reads a report.json as merging needs it: the neuron's
-// directory, its mean scores and fit time (JSON numbers are finite).
-func parseReport(js []byte) (*fitReport, error) {
-	var r fitReport
-	if err := json.Unmarshal(js, &r); err != nil {
-		return nil, err
-	}
-	switch {
-	case r.Dir == "":
-		return nil, fmt.Errorf("no \"dir\": not a report of blocks fit")
-	case r.Seconds < 0:
-		return nil, fmt.Errorf("fit_seconds %v: want a time >= 0", r.Seconds)
-	}
-	return &r, nil
 }
 
 // fitOpts are the settings shared by "blocks fit" and "blocks fit sweep".
@@ -463,7 +445,7 @@ flags:
 	if o.threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
 	}
-	ctx, stop := interruptContext("fit")
+	ctx, stop := interruptContext("fit", "epoch")
 	defer stop()
 
 	if !multi {
@@ -485,25 +467,6 @@ flags:
 		}
 	}
 	return nil
-}
-
-// interruptContext returns a context that the first Ctrl-C (SIGINT) or
-// SIGTERM cancels, saying so on stderr; the signal handling then ends, so
-// that a second one stops the process at once. stop releases the signals.
-func interruptContext(cmd string) (ctx context.Context, stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		select {
-		case <-sig:
-			signal.Stop(sig)
-			fmt.Fprintf(os.Stderr, "blocks %s: interrupted: stopping after this epoch and writing a checkpoint (interrupt again to stop at once)\n", cmd)
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, func() { signal.Stop(sig); cancel() }
 }
 
 // resumeHint adds to the error of an interrupted fit how to continue it.
@@ -718,263 +681,4 @@ func names(recs []*recording.Recording) string {
 		return "none"
 	}
 	return strings.Join(nameList(recs), ",")
-}
-
-// sweepPoint is one fit of "blocks fit sweep".
-type sweepPoint struct {
-	Kind          string  `json:"kind"` // "dt" or "arp"
-	DT            float64 `json:"dt_ms"`
-	ARP           float64 `json:"arp_ms"`
-	ARPSteps      int     `json:"arp_steps"`
-	MeanNormGamma float64 `json:"mean_normalised_gamma"`
-	MeanNormEV    float64 `json:"mean_normalised_explained_variance"`
-	// CountError is the mean absolute spike-count error.
-	CountError float64           `json:"mean_abs_spike_count_error"`
-	Seconds    float64           `json:"fit_seconds"`
-	Scores     []recording.Score `json:"scores"`
-}
-
-// runFitSweep refits a neuron at coarser time steps and for several
-// refractory periods and plots the scores (the paper's Figure 5e/f).
-func runFitSweep(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("fit sweep", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `usage: blocks fit sweep DIR [flags]
-
-Refits the neuron of "blocks fit" at every time step of --dts (the current
-averaged over each step, spikes moved to their step) with --arp, and at
-the recordings' own time step for every refractory period of --arps.
-Every fit is scored on the held-out stimuli (all stimuli when none is held
-out) at the recordings' own resolution, a spike at coarse step k counted
-at the middle of its step. Writes sweep.json, sweep_dt.png and
-sweep_arp.png (score against DT and against ARP) to --out.
-
-flags:
-`)
-		fs.PrintDefaults()
-	}
-	o := newFitFlags(fs)
-	o.out = "runs/fit-sweep"
-	fs.Lookup("out").DefValue = o.out
-	dts := []float64{0.2, 0.4, 1, 2, 4}
-	arps := []float64{0.4, 1, 2, 4}
-	fs.Var(floatList{&dts}, "dts", "comma-separated time steps in `ms`, multiples of --dt")
-	fs.Var(floatList{&arps}, "arps", "comma-separated refractory periods in `ms`")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("fit sweep: give one directory of recordings")
-	}
-	if err := o.check("fit sweep"); err != nil {
-		return err
-	}
-	factors := make([]int, len(dts))
-	for i, d := range dts {
-		f := math.Round(d / o.dt)
-		if f < 1 || math.Abs(f*o.dt-d) > 1e-6*d {
-			return fmt.Errorf("fit sweep: --dts: %g ms is not a multiple of --dt %g ms", d, o.dt)
-		}
-		factors[i] = int(f)
-	}
-	nd, err := loadNeuron(pos[0], o)
-	if err != nil {
-		return fmt.Errorf("fit sweep: %w", err)
-	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return fmt.Errorf("fit sweep: --out: %w", err)
-	}
-	if o.threads > 0 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
-	}
-	eval := nd.ho
-	if len(eval) == 0 {
-		eval = nd.train
-	}
-	fmt.Fprintf(stdout, "sweep of %s: training on %s, scoring %s; DT %v ms (ARP %g ms), ARP %v ms (DT %g ms)\n",
-		nd.dir, names(nd.train), names(eval), dts, o.cfg.ARP, arps, o.dt)
-	type job struct {
-		kind   string
-		factor int
-		arp    float64
-	}
-	var jobs []job
-	for _, f := range factors {
-		jobs = append(jobs, job{"dt", f, o.cfg.ARP})
-	}
-	for _, a := range arps {
-		jobs = append(jobs, job{"arp", 1, a})
-	}
-	var bar *progressbar.ProgressBar
-	if w := progressWriter(); w != nil {
-		bar = progressbar.NewOptions(len(jobs), progressbar.OptionSetWriter(w), progressbar.OptionSetWidth(25),
-			progressbar.OptionSetDescription("sweep"), progressbar.OptionShowCount(), progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-	}
-	var points []sweepPoint
-	for _, j := range jobs {
-		cfg := o.cfg
-		cfg.ARP = j.arp
-		var train []*recording.Recording
-		for _, r := range nd.train {
-			c, err := r.Resample(j.factor)
-			if err != nil {
-				return fmt.Errorf("fit sweep: %w", err)
-			}
-			train = append(train, c)
-		}
-		res, err := fit.Fit(context.Background(), train, cfg, nil)
-		if err != nil {
-			return fmt.Errorf("fit sweep: DT %g ms, ARP %g ms: %w", o.dt*float64(j.factor), j.arp, err)
-		}
-		pt := sweepPoint{Kind: j.kind, DT: o.dt * float64(j.factor), ARP: j.arp, ARPSteps: cfg.ARPSteps(o.dt * float64(j.factor)), Seconds: res.Seconds}
-		for _, r := range eval {
-			c, err := r.Resample(j.factor)
-			if err != nil {
-				return fmt.Errorf("fit sweep: %w", err)
-			}
-			p, err := fit.Predict(res.Net, c.Current)
-			if err != nil {
-				return fmt.Errorf("fit sweep: %w", err)
-			}
-			fine := make([]int, len(p.Spikes))
-			for i, k := range p.Spikes {
-				fine[i] = min(r.Len()-1, k*j.factor+j.factor/2)
-			}
-			s := recording.Evaluate(r, fine)
-			pt.Scores = append(pt.Scores, s)
-			pt.CountError += math.Abs(s.CountError) / float64(len(eval))
-		}
-		pt.MeanNormGamma, pt.MeanNormEV = meanScores(pt.Scores)
-		points = append(points, pt)
-		fmt.Fprintf(stdout, "DT %4g ms, ARP %4g ms (%d steps): normalised Γ %.3f, explained variance %.3f, |spike-count error| %.1f %%; fit %.2f s\n",
-			pt.DT, pt.ARP, pt.ARPSteps, pt.MeanNormGamma, pt.MeanNormEV, 100*pt.CountError, pt.Seconds)
-		if bar != nil {
-			bar.Add(1)
-		}
-	}
-	if bar != nil {
-		bar.Finish()
-		bar.Clear()
-	}
-	if err := writeJSON(filepath.Join(o.out, "sweep.json"), points); err != nil {
-		return fmt.Errorf("fit sweep: %w", err)
-	}
-	for _, k := range []struct{ kind, file, xlabel string }{
-		{"dt", "sweep_dt.png", "time step DT (ms)"}, {"arp", "sweep_arp.png", "refractory period ARP (ms)"},
-	} {
-		var xs, g, ev []float64
-		for _, p := range points {
-			if p.Kind == k.kind {
-				x := p.DT
-				if k.kind == "arp" {
-					x = p.ARP
-				}
-				xs, g, ev = append(xs, x), append(g, p.MeanNormGamma), append(ev, p.MeanNormEV)
-			}
-		}
-		if len(xs) == 0 {
-			continue
-		}
-		png, err := fit.PlotSweep(xs, map[string][]float64{"normalised Γ": g, "normalised explained variance": ev}, k.xlabel, "score on "+names(eval))
-		if err != nil {
-			return fmt.Errorf("fit sweep: %w", err)
-		}
-		if err := atomicfile.WriteFile(filepath.Join(o.out, k.file), png); err != nil {
-			return fmt.Errorf("fit sweep: %w", err)
-		}
-	}
-	fmt.Fprintf(stdout, "wrote %s\n", o.out)
-	return nil
-}
-
-// mergedReport is what "blocks fit merge" writes.
-type mergedReport struct {
-	Neurons int `json:"neurons"`
-	// MeanNormGamma, MedianNormGamma and MeanNormEV summarise the neurons'
-	// mean_normalised_gamma and mean_normalised_explained_variance.
-	MeanNormGamma   float64      `json:"mean_normalised_gamma"`
-	MedianNormGamma float64      `json:"median_normalised_gamma"`
-	MeanNormEV      float64      `json:"mean_normalised_explained_variance"`
-	FitSeconds      float64      `json:"total_fit_seconds"`
-	Reports         []*fitReport `json:"reports"`
-}
-
-// runFitMerge joins the report.json files of fits (the shards of a job
-// array) into one.
-func runFitMerge(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("fit merge", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `usage: blocks fit merge --out DIR REPORT_DIR...
-
-Joins the report.json files found in every REPORT_DIR and its immediate
-subdirectories (the --out directories of "blocks fit" runs, e.g. the
-shards of a Slurm job array) into DIR/merged.json, with the mean and
-median normalised Γ over neurons, and prints one line per neuron.
-
-flags:
-`)
-		fs.PrintDefaults()
-	}
-	out := fs.String("out", "runs/fit-merged", "output `directory` for merged.json")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		return fmt.Errorf("fit merge: give the directories of the reports to merge")
-	}
-	var paths []string
-	for _, d := range pos {
-		found, _ := filepath.Glob(filepath.Join(d, "report.json"))
-		sub, _ := filepath.Glob(filepath.Join(d, "*", "report.json"))
-		if len(found)+len(sub) == 0 {
-			return fmt.Errorf("fit merge: %s: no report.json in it or its subdirectories", d)
-		}
-		paths = append(paths, found...)
-		paths = append(paths, sub...)
-	}
-	slices.Sort(paths)
-	paths = slices.Compact(paths)
-	m := mergedReport{}
-	byDir := map[string]string{}
-	var gs []float64
-	for _, p := range paths {
-		js, err := os.ReadFile(p)
-		if err != nil {
-			return fmt.Errorf("fit merge: %w", err)
-		}
-		r, err := parseReport(js)
-		if err != nil {
-			return fmt.Errorf("fit merge: %s: %w", p, err)
-		}
-		if prev, ok := byDir[r.Dir]; ok {
-			return fmt.Errorf("fit merge: %s and %s both report neuron %s", prev, p, r.Dir)
-		}
-		byDir[r.Dir] = p
-		m.Reports = append(m.Reports, r)
-		gs = append(gs, r.MeanNormGamma)
-		m.MeanNormGamma += r.MeanNormGamma
-		m.MeanNormEV += r.MeanNormEV
-		m.FitSeconds += r.Seconds
-		fmt.Fprintf(stdout, "%s: normalised Γ %.3f, explained variance %.3f, fit %.2f s (%s)\n", r.Dir, r.MeanNormGamma, r.MeanNormEV, r.Seconds, p)
-	}
-	m.Neurons = len(m.Reports)
-	m.MeanNormGamma /= float64(m.Neurons)
-	m.MeanNormEV /= float64(m.Neurons)
-	slices.Sort(gs)
-	if n := len(gs); n%2 == 1 {
-		m.MedianNormGamma = gs[n/2]
-	} else {
-		m.MedianNormGamma = (gs[n/2-1] + gs[n/2]) / 2
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("fit merge: --out: %w", err)
-	}
-	if err := writeJSON(filepath.Join(*out, "merged.json"), m); err != nil {
-		return fmt.Errorf("fit merge: %w", err)
-	}
-	fmt.Fprintf(stdout, "%d neurons: mean normalised Γ %.3f, median %.3f; wrote %s\n", m.Neurons, m.MeanNormGamma, m.MedianNormGamma, filepath.Join(*out, "merged.json"))
-	return nil
 }

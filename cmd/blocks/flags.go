@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 )
 
 // threadsFlag registers the --threads flag shared by the commands.
@@ -40,4 +44,25 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
+}
+
+// interruptContext returns a context that the first Ctrl-C (SIGINT) or
+// SIGTERM cancels, saying on stderr that command cmd stops after the
+// current unit of work (a training step, a fit's epoch) with a
+// checkpoint; the signal handling then ends, so that a second one stops
+// the process at once. stop releases the signals.
+func interruptContext(cmd, unit string) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sig:
+			signal.Stop(sig)
+			fmt.Fprintf(os.Stderr, "blocks %s: interrupted: stopping after this %s and writing a checkpoint (interrupt again to stop at once)\n", cmd, unit)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(sig); cancel() }
 }

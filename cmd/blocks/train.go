@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/blocks-snn/blocks/dataset"
 	"github.com/blocks-snn/blocks/internal/vec"
@@ -261,21 +259,9 @@ flags:
 
 	// Ctrl-C (SIGINT) or SIGTERM stops the run after the step in
 	// progress, with a checkpoint to resume from; a second one kills it.
-	interrupt := make(chan struct{})
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	defer func() { signal.Stop(sig); close(done) }()
-	go func() {
-		select {
-		case <-sig:
-			signal.Stop(sig)
-			fmt.Fprintln(os.Stderr, "blocks train: interrupted: stopping after this step and writing a checkpoint (interrupt again to stop at once)")
-			close(interrupt)
-		case <-done:
-		}
-	}()
-	opt := train.Options{Out: *out, Stdout: stdout, Progress: progressWriter(), Interrupt: interrupt}
+	ctx, stop := interruptContext("train", "step")
+	defer stop()
+	opt := train.Options{Out: *out, Stdout: stdout, Progress: progressWriter(), Interrupt: ctx.Done()}
 	var tr *train.Trainer
 	if ck != nil {
 		ck.Config = cfg
