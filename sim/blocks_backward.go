@@ -44,6 +44,10 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 	gNext := make([]float32, n) // gradient reaching Vn[j] from Vn[j+1] (or the next v0)
 	gAlpha := make([]float32, kn)
 	gBeta := make([]float32, kn) // gradient of β_m[j]
+	grad := blocksGradRow
+	if l.K > 1 {
+		grad = blocksGradRowGeneric // the vector kernel has one scale
+	}
 	for k := (nt+bl-1)/bl - 1; k >= 0; k-- {
 		t0 := k * bl
 		nj := min(bl, nt-t0)
@@ -98,10 +102,6 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 				vPrev = vIn[row-n : row]
 			case k > 0:
 				vPrev = v0
-			}
-			grad := blocksGradRow
-			if l.K > 1 {
-				grad = blocksGradRowGeneric // the vector kernel has one scale
 			}
 			grad(int32(j), gI[row:row+n], acc.beta, acc.p, acc.b, gNext, gAlpha, gBeta, g1, g2, sg, gsj, aj, cj, vPrev, beta, l.P, bb, mask, cfg.DetachSpikeGrad)
 		}
