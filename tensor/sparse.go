@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/blocks-snn/blocks/internal/parallel"
+)
 
 // Sparse holds the non-zero elements of a [Batch] twice: by row (per sample
 // and step: which channels are active) for forward projections, and by
@@ -73,28 +77,30 @@ func SparseOf(x Batch) *Sparse {
 }
 
 // buildColumns fills the column form from the row form by a counting sort
-// per sample, which keeps the row indices of each column ascending.
+// per sample, which keeps the row indices of each column ascending. A
+// sample's entries are the same in both forms, so its columns start where
+// its rows do, and the samples are sorted in parallel.
 func (s *Sparse) buildColumns() {
 	s.ColPtr = make([]int32, s.B*s.N+1)
-	for b := 0; b < s.B; b++ {
-		lo, hi := s.RowPtr[b*s.T], s.RowPtr[(b+1)*s.T]
-		for _, n := range s.RowIdx[lo:hi] {
-			s.ColPtr[b*s.N+int(n)+1]++
-		}
-	}
-	for i := 1; i < len(s.ColPtr); i++ {
-		s.ColPtr[i] += s.ColPtr[i-1]
-	}
 	s.ColIdx = make([]int32, len(s.RowIdx))
 	if s.Vals != nil {
 		s.ColVals = make([]float32, len(s.RowIdx))
 	}
-	next := make([]int32, s.N)
-	for b := 0; b < s.B; b++ {
-		copy(next, s.ColPtr[b*s.N:(b+1)*s.N])
-		for t := 0; t < s.T; t++ {
+	parallel.For(s.B, func(b int) {
+		rows := s.RowPtr[b*s.T : (b+1)*s.T+1]
+		next := make([]int32, s.N) // the next free place of each column
+		for _, n := range s.RowIdx[rows[0]:rows[s.T]] {
+			next[n]++
+		}
+		at := rows[0]
+		for n, c := range next {
+			next[n] = at
+			at += c
+			s.ColPtr[b*s.N+n+1] = at
+		}
+		for t := range s.T {
 			r := b*s.T + t
-			for k := s.RowPtr[r]; k < s.RowPtr[r+1]; k++ {
+			for k := rows[t]; k < rows[t+1]; k++ {
 				n := s.RowIdx[k]
 				s.ColIdx[next[n]] = int32(r)
 				if s.Vals != nil {
@@ -103,7 +109,7 @@ func (s *Sparse) buildColumns() {
 				next[n]++
 			}
 		}
-	}
+	})
 }
 
 // Dense returns the dense form of s, in a buffer from the pool (see [Get]).
