@@ -79,7 +79,7 @@ type Config struct {
 	Seed      uint64
 	Method    sim.Method
 	Surrogate neuron.Surrogate
-	// Neuron is the model fitted (neuron.Models): "paper" (reset to 0,
+	// Neuron is the model fitted (neuron.Config.WithModel): "paper" (reset to 0,
 	// one adaptation time scale) or "rich" (a learnable reset potential
 	// and Scales adaptation time scales; docs/equations.md).
 	Neuron string

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/blocks-snn/blocks/internal/designvec"
 	"github.com/blocks-snn/blocks/internal/reference"
 	"github.com/blocks-snn/blocks/neuron"
 	"github.com/blocks-snn/blocks/sim"
@@ -206,7 +207,7 @@ func gradCaseStats(t *testing.T, name string, rc randomCase, m sim.Method, vRese
 		// A gradient that is exactly zero can come out of the reference as
 		// float64 rounding residue (its carry A = a/p multiplies by 1/p and
 		// p again, leaving ~1e-20): below 1e-12 in norm, both are zero.
-		if e := relErr(got, f32(want)); e > 1e-3 && absErr(got, want) > 1e-12 {
+		if e := designvec.RelErr(got, f32(want)); e > 1e-3 && absErr(got, want) > 1e-12 {
 			t.Errorf("%s: %s: relative error %.3g > 1e-3\n got %v\nwant %v", name, what, e, got, want)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/blocks-snn/blocks/internal/designvec"
 	"github.com/blocks-snn/blocks/neuron"
 	"github.com/blocks-snn/blocks/tensor"
 )
@@ -105,7 +106,7 @@ func TestReadout(t *testing.T) {
 	}{
 		{"W", g.W, fd(w)}, {"bias", g.Bias, fd(bias)}, {"beta", g.Beta, fd(beta)}, {"input spikes", gS.Data, fd(s)},
 	} {
-		if e := relErr(c.got, f32(c.want)); e > 1e-4 {
+		if e := designvec.RelErr(c.got, f32(c.want)); e > 1e-4 {
 			t.Errorf("%s: relative error %.3g\n got %v\nwant %v", c.name, e, c.got, c.want)
 		}
 	}

@@ -1,15 +1,11 @@
 package network
 
 import (
-	"encoding/json"
-	"math"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"codeberg.org/sbinet/npyio/npz"
 
+	"github.com/blocks-snn/blocks/internal/designvec"
 	"github.com/blocks-snn/blocks/neuron"
 	"github.com/blocks-snn/blocks/sim"
 	"github.com/blocks-snn/blocks/tensor"
@@ -24,20 +20,6 @@ type designVector struct {
 	input  tensor.Batch
 	spikes []tensor.Batch         // per layer, [B][T][N]
 	grads  []map[string][]float32 // per layer, by reference name
-}
-
-type vectorMeta struct {
-	Method          string `json:"method"`
-	ARP             int    `json:"arp"`
-	Recurrent       bool   `json:"recurrent"`
-	Adapt           bool   `json:"adapt"`
-	Surrogate       string `json:"surrogate"`
-	DetachSpikeGrad bool   `json:"detach_spike_grad"`
-	NIn             int    `json:"n_in"`
-	NOut            int    `json:"n_out"`
-	T               int    `json:"t_len"`
-	Batch           int    `json:"batch"`
-	Layers          int    `json:"n_layers"`
 }
 
 // channelMajor converts between [B][C][T] (the reference's layout) and
@@ -56,20 +38,15 @@ func fromChannelMajor(v []float32, b, c, t int) tensor.Batch {
 
 func loadDesignVectors(t *testing.T) []designVector {
 	t.Helper()
-	files, err := filepath.Glob("../testdata/design-vectors/*.npz")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no design vectors found: %v", err)
+	files, err := designvec.Files("../testdata/design-vectors")
+	if err != nil {
+		t.Fatal(err)
 	}
 	var out []designVector
 	for _, f := range files {
-		base := strings.TrimSuffix(f, ".npz")
-		raw, err := os.ReadFile(base + ".json")
+		m, err := designvec.ReadMeta(f)
 		if err != nil {
 			t.Fatal(err)
-		}
-		var m vectorMeta
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatalf("%s: %v", base, err)
 		}
 		r, err := npz.Open(f)
 		if err != nil {
@@ -90,7 +67,7 @@ func loadDesignVectors(t *testing.T) []designVector {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dv := designVector{name: filepath.Base(base), method: meth, net: &Network{}}
+		dv := designVector{name: designvec.Name(f), method: meth, net: &Network{}}
 		nIn := m.NIn
 		for l := range m.Layers {
 			p := func(name string) []float32 { return read("param." + itoa(l) + "." + name) }
@@ -137,36 +114,6 @@ func linspaceLoss(b, t, n int) tensor.Batch {
 	return g
 }
 
-// relErr returns ‖got − want‖ / ‖want‖ (or ‖got‖ when want is zero).
-func relErr(got, want []float32) float64 {
-	var d, w float64
-	for i := range want {
-		d += math.Pow(float64(got[i])-float64(want[i]), 2)
-		w += math.Pow(float64(want[i]), 2)
-	}
-	if w == 0 {
-		return math.Sqrt(d)
-	}
-	return math.Sqrt(d / w)
-}
-
-// knownGradMismatch lists the design vectors whose gradients we do not
-// reproduce, with the reason. Their spikes are still checked exactly.
-//
-// blocks_arp3_rec_adapt_mg_nodetach: the blocks simulator with
-// detach_spike_grad off. Our backward pass and the independent
-// dual-number implementation (internal/reference) agree to 1e-6 on the
-// semantics DESIGN §4 states (spikes keep their gradient into the
-// recurrent input and the adaptation carry; refractory mask and v0 gate
-// carry none), and the other five vectors, including the standard
-// simulator without detach, match to 1e-6. For this file no reading of
-// §4 tried (several hundred combinations of carry, gate, mask, recurrent
-// and output-spike gradient paths) comes closer than 0.1 relative error;
-// the semantics are to be settled with the vectors' author.
-var knownGradMismatch = map[string]string{
-	"blocks_arp3_rec_adapt_mg_nodetach": "blocks simulator without detach_spike_grad: gradient semantics unresolved (see knownGradMismatch)",
-}
-
 func TestDesignVectors(t *testing.T) {
 	for _, dv := range loadDesignVectors(t) {
 		t.Run(dv.name, func(t *testing.T) {
@@ -192,15 +139,15 @@ func TestDesignVectors(t *testing.T) {
 				lg := g.Layers[l]
 				got := map[string][]float32{"_rf_weight": lg.W, "_rf_bias": lg.Bias, "_rec_weight": lg.Rec, "_beta": lg.Beta, "_p": lg.P, "_b": lg.B}
 				for name, w := range want {
-					e := relErr(got[name], w)
+					e := designvec.RelErr(got[name], w)
 					worst = max(worst, e)
-					if e > 1e-3 && knownGradMismatch[dv.name] == "" {
+					if e > 1e-3 && designvec.KnownGradMismatch[dv.name] == "" {
 						t.Errorf("layer %d %s: relative error %.2g > 1e-3\n got %v\nwant %v", l, name, e, got[name], w)
 					}
 				}
 			}
 			t.Logf("spikes exact; largest gradient relative error %.2g", worst)
-			if why := knownGradMismatch[dv.name]; why != "" {
+			if why := designvec.KnownGradMismatch[dv.name]; why != "" {
 				t.Skipf("known gradient mismatch (%.2g): %s", worst, why)
 			}
 		})

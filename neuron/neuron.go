@@ -52,9 +52,6 @@ func (c Config) AdaptScales() int { return max(1, c.Scales) }
 // potential or several adaptation time scales.
 func (c Config) Rich() bool { return c.ResetPotential || c.AdaptScales() > 1 }
 
-// Models are the names of the neuron models [Config.WithModel] accepts.
-var Models = []string{"paper", "rich"}
-
 // WithModel returns c set up as the named model: "paper", the paper's
 // neuron (reset to 0, one adaptation time scale), or "rich", with a
 // learnable reset potential and scales adaptation time scales.
@@ -71,15 +68,6 @@ func (c Config) WithModel(name string, scales int) (Config, error) {
 		return c, fmt.Errorf("neuron: unknown model %q (want paper or rich)", name)
 	}
 	return c, nil
-}
-
-// Model returns the name of c's model: "rich" if it has a reset
-// potential or several adaptation time scales, else "paper".
-func (c Config) Model() string {
-	if c.Rich() {
-		return "rich"
-	}
-	return "paper"
 }
 
 // MaxScales is the largest number of adaptation time scales accepted.

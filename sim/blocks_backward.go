@@ -73,9 +73,8 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 			clear(carry[:kn])
 			for j := 1; j < nj; j++ {
 				for m := range l.K {
-					p, _ := l.scale(m)
 					at, ap := (j*l.K+m)*n, ((j-1)*l.K+m)*n
-					adaptRow(alpha[at:at+n], carry[at:at+n], alpha[ap:ap+n], carry[ap:ap+n], p, fk, int32(j))
+					adaptRow(alpha[at:at+n], carry[at:at+n], alpha[ap:ap+n], carry[ap:ap+n], l.P[m*n:(m+1)*n], fk, int32(j))
 				}
 			}
 			copy(gBeta, gAlpha) // a_m[end of block] = α_m[L] + β_m[L]

@@ -114,11 +114,6 @@ func NewLayer(cfg neuron.Config, prm Params) (*Layer, error) {
 // reset potential or several adaptation scales) rather than the paper's.
 func (l *Layer) rich() bool { return l.Neuron.Rich() }
 
-// scale returns rows m of P and B.
-func (l *Layer) scale(m int) (p, b []float32) {
-	n := l.N
-	return l.P[m*n : (m+1)*n], l.B[m*n : (m+1)*n]
-}
 func finite(x float32) bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
 
 // Trace is what a forward pass returns and its backward pass reads.

@@ -35,36 +35,6 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
-// floatList is a flag.Value of comma-separated numbers.
-type floatList struct{ p *[]float64 }
-
-func (l floatList) String() string {
-	if l.p == nil {
-		return ""
-	}
-	s := make([]string, len(*l.p))
-	for i, v := range *l.p {
-		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	return strings.Join(s, ",")
-}
-
-func (l floatList) Set(s string) error {
-	var vs []float64
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || !(v > 0) {
-			return fmt.Errorf("%q is not a number > 0", f)
-		}
-		vs = append(vs, v)
-	}
-	*l.p = vs
-	return nil
-}
-
 // fitReport is the JSON report of one neuron's fit (report.json).
 type fitReport struct {
 	Dir      string   `json:"dir"`

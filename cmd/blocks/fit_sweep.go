@@ -55,8 +55,8 @@ flags:
 	fs.Lookup("out").DefValue = o.out
 	dts := []float64{0.2, 0.4, 1, 2, 4}
 	arps := []float64{0.4, 1, 2, 4}
-	fs.Var(floatList{&dts}, "dts", "comma-separated time steps in `ms`, multiples of --dt")
-	fs.Var(floatList{&arps}, "arps", "comma-separated refractory periods in `ms`")
+	fs.Var(floatList(&dts), "dts", "comma-separated time steps in `ms`, multiples of --dt")
+	fs.Var(floatList(&arps), "arps", "comma-separated refractory periods in `ms`")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -65,4 +67,61 @@ func interruptContext(cmd, unit string) (ctx context.Context, stop func()) {
 		}
 	}()
 	return ctx, func() { signal.Stop(sig); cancel() }
+}
+
+// listFlag is a flag.Value of comma-separated items, each read by parse
+// (empty items are skipped) and written back by format.
+type listFlag[T any] struct {
+	p      *[]T
+	parse  func(string) (T, error)
+	format func(T) string
+}
+
+func (l listFlag[T]) String() string {
+	if l.p == nil {
+		return ""
+	}
+	s := make([]string, len(*l.p))
+	for i, v := range *l.p {
+		s[i] = l.format(v)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l listFlag[T]) Set(s string) error {
+	var vs []T
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		v, err := l.parse(f)
+		if err != nil {
+			return err
+		}
+		vs = append(vs, v)
+	}
+	*l.p = vs
+	return nil
+}
+
+// intList is a flag of comma-separated integers.
+func intList(p *[]int) listFlag[int] {
+	return listFlag[int]{p, func(f string) (int, error) {
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not an integer", f)
+		}
+		return v, nil
+	}, strconv.Itoa}
+}
+
+// floatList is a flag of comma-separated numbers > 0.
+func floatList(p *[]float64) listFlag[float64] {
+	return listFlag[float64]{p, func(f string) (float64, error) {
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || !(v > 0) {
+			return 0, fmt.Errorf("%q is not a number > 0", f)
+		}
+		return v, nil
+	}, func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }}
 }

@@ -105,12 +105,30 @@ func sameState(a, b *train.Checkpoint) string {
 	return ""
 }
 
-// checkDir checks a run directory after a crash: every .npz file present
-// loads (checkpoint.npz as a checkpoint, others as models) and every other
-// file is a finished output or a hidden temporary file of an unfinished
-// write, which cannot be taken for a checkpoint. It returns the number of
-// temporary files left.
+// checkDir checks a training run's directory after a crash (see
+// checkCrashDir): checkpoint.npz loads as a checkpoint and metrics.jsonl
+// as metrics.
 func checkDir(t *testing.T, dir string) int {
+	t.Helper()
+	return checkCrashDir(t, dir, func(name, path string) (bool, error) {
+		switch name {
+		case train.CheckpointFile:
+			_, err := train.LoadCheckpoint(path)
+			return true, err
+		case train.MetricsFile:
+			_, err := train.ReadMetrics(path)
+			return true, err
+		}
+		return false, nil
+	})
+}
+
+// checkCrashDir checks an output directory after a crash: every file is
+// one that check knows (it reports whether it did and the file's error),
+// a model (.npz, which must load), a figure (.png) or a hidden temporary
+// file of an unfinished write, which cannot be taken for a checkpoint. It
+// returns the number of temporary files left.
+func checkCrashDir(t *testing.T, dir string, check func(name, path string) (bool, error)) int {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -119,21 +137,19 @@ func checkDir(t *testing.T, dir string) int {
 	temps := 0
 	for _, e := range entries {
 		name, path := e.Name(), filepath.Join(dir, e.Name())
-		switch {
-		case name == train.CheckpointFile:
-			if _, err := train.LoadCheckpoint(path); err != nil {
-				t.Errorf("after a crash: %v", err)
+		if known, err := check(name, path); known {
+			if err != nil {
+				t.Errorf("after a crash: %s: %v", name, err)
 			}
+			continue
+		}
+		switch {
 		case strings.HasSuffix(name, ".npz"):
 			if _, err := model.Load(path); err != nil {
 				t.Errorf("after a crash: %v", err)
 			}
 		case strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp"):
 			temps++
-		case name == train.MetricsFile:
-			if _, err := train.ReadMetrics(path); err != nil {
-				t.Errorf("after a crash: %v", err)
-			}
 		case strings.HasSuffix(name, ".png"):
 		default:
 			t.Errorf("after a crash: unexpected file %s", name)
@@ -163,25 +179,37 @@ func waitFor(path string, exited <-chan struct{}) bool {
 // and whether the signal was sent before the process ended by itself.
 func startKill(t *testing.T, dir string, sig os.Signal, delay time.Duration, args ...string) (error, string, bool) {
 	t.Helper()
-	cmd := blocksCmd(args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var werr error
-	go func() { werr = cmd.Wait(); close(exited) }()
+	r := startBlocks(t, args...)
 	sent := false
-	if waitFor(filepath.Join(dir, train.CheckpointFile), exited) {
+	if waitFor(filepath.Join(dir, train.CheckpointFile), r.exited) {
 		select {
-		case <-exited:
+		case <-r.exited:
 		case <-time.After(delay):
-			sent = cmd.Process.Signal(sig) == nil
+			sent = r.cmd.Process.Signal(sig) == nil
 		}
 	}
-	<-exited
-	return werr, out.String(), sent
+	<-r.exited
+	return r.err, r.out.String(), sent
+}
+
+// blocksRun is a blocks process started by startBlocks.
+type blocksRun struct {
+	cmd    *exec.Cmd
+	out    bytes.Buffer  // stdout and stderr
+	exited chan struct{} // closed when the process has ended
+	err    error         // its exit error, once exited is closed
+}
+
+// startBlocks starts blocks with args.
+func startBlocks(t *testing.T, args ...string) *blocksRun {
+	t.Helper()
+	r := &blocksRun{cmd: blocksCmd(args...), exited: make(chan struct{})}
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.err = r.cmd.Wait(); close(r.exited) }()
+	return r
 }
 
 func exitCode(err error) int {
@@ -229,20 +257,12 @@ func reference(t *testing.T) (*train.Checkpoint, time.Duration) {
 // (the file it writes) to its end (at least 1 ms).
 func runUninterrupted(t *testing.T, checkpoint string, args ...string) time.Duration {
 	t.Helper()
-	cmd := blocksCmd(args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var werr error
-	go func() { werr = cmd.Wait(); close(exited) }()
-	waitFor(checkpoint, exited)
+	r := startBlocks(t, args...)
+	waitFor(checkpoint, r.exited)
 	first := time.Now()
-	<-exited
-	if werr != nil {
-		t.Fatalf("%v\n%s", werr, out.String())
+	<-r.exited
+	if r.err != nil {
+		t.Fatalf("%v\n%s", r.err, r.out.String())
 	}
 	return max(time.Since(first), time.Millisecond)
 }

@@ -16,6 +16,7 @@ import (
 	"codeberg.org/sbinet/npyio/npy"
 	"codeberg.org/sbinet/npyio/npz"
 
+	"github.com/blocks-snn/blocks/internal/designvec"
 	"github.com/blocks-snn/blocks/model"
 	"github.com/blocks-snn/blocks/network"
 	"github.com/blocks-snn/blocks/neuron"
@@ -218,53 +219,19 @@ func TestRunMatchesNetwork(t *testing.T) {
 	})
 }
 
-// vectorMeta is the JSON beside each design vector.
-type vectorMeta struct {
-	Method          string `json:"method"`
-	ARP             int    `json:"arp"`
-	Recurrent       bool   `json:"recurrent"`
-	Adapt           bool   `json:"adapt"`
-	Surrogate       string `json:"surrogate"`
-	DetachSpikeGrad bool   `json:"detach_spike_grad"`
-	NIn             int    `json:"n_in"`
-	NOut            int    `json:"n_out"`
-	T               int    `json:"t_len"`
-	Batch           int    `json:"batch"`
-	Layers          int    `json:"n_layers"`
-}
-
-// knownVectorGradMismatch: see network/vectors_test.go's knownGradMismatch.
-var knownVectorGradMismatch = map[string]bool{"blocks_arp3_rec_adapt_mg_nodetach": true}
-
-func relativeError(got, want []float32) float64 {
-	var d, w float64
-	for i := range want {
-		d += math.Pow(float64(got[i])-float64(want[i]), 2)
-		w += math.Pow(float64(want[i]), 2)
-	}
-	if w == 0 {
-		return math.Sqrt(d)
-	}
-	return math.Sqrt(d / w)
-}
-
 // TestRunDesignVectors runs blocks run on the design vectors: a model file
 // built from each vector's parameters and meta, its input, and the
 // gradient of L = Σ spikes·linspace(0.5, 1.5, T).
 func TestRunDesignVectors(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/design-vectors/*.npz")
-	if len(files) == 0 {
-		t.Fatal("no design vectors found")
+	files, err := designvec.Files("../../testdata/design-vectors")
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".npz")
+		name := designvec.Name(f)
 		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(strings.TrimSuffix(f, ".npz") + ".json")
+			m, err := designvec.ReadMeta(f)
 			if err != nil {
-				t.Fatal(err)
-			}
-			var m vectorMeta
-			if err := json.Unmarshal(raw, &m); err != nil {
 				t.Fatal(err)
 			}
 			vec := readRunOutput(t, f)
@@ -318,15 +285,15 @@ func TestRunDesignVectors(t *testing.T) {
 					t.Errorf("%s: shape %v, want %v", key, gk.Shape, want.Shape)
 					continue
 				}
-				e := relativeError(gk.Data, want.Data)
+				e := designvec.RelErr(gk.Data, want.Data)
 				worst = max(worst, e)
-				if e > 1e-3 && !knownVectorGradMismatch[name] {
+				if e > 1e-3 && designvec.KnownGradMismatch[name] == "" {
 					t.Errorf("%s: relative error %.2g > 1e-3", key, e)
 				}
 			}
 			t.Logf("spikes exact; largest gradient relative error %.2g", worst)
-			if knownVectorGradMismatch[name] {
-				t.Skipf("known gradient mismatch (%.2g), see network/vectors_test.go", worst)
+			if why := designvec.KnownGradMismatch[name]; why != "" {
+				t.Skipf("known gradient mismatch (%.2g): %s", worst, why)
 			}
 		})
 	}
@@ -337,7 +304,7 @@ func TestRunDesignVectors(t *testing.T) {
 // <layer>.<name> (feed-forward layers keep their unused _rec_weight) and
 // the hyper-parameters of its meta as the "config" string, written by
 // npyio as numpy's '<U' array.
-func writeVectorModel(t *testing.T, path string, vec map[string]model.Array, m vectorMeta) {
+func writeVectorModel(t *testing.T, path string, vec map[string]model.Array, m designvec.Meta) {
 	t.Helper()
 	layer := map[string]any{"arp": m.ARP, "recurrent": m.Recurrent, "adapt": m.Adapt, "surrogate": m.Surrogate, "detach_spike_grad": m.DetachSpikeGrad}
 	cfg := map[string]any{"layers": slices.Repeat([]any{layer}, m.Layers)}

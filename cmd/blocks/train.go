@@ -30,36 +30,6 @@ func progressWriter() io.Writer {
 	return trainProgress
 }
 
-// intList is a flag.Value of comma-separated integers.
-type intList struct{ p *[]int }
-
-func (l intList) String() string {
-	if l.p == nil {
-		return ""
-	}
-	s := make([]string, len(*l.p))
-	for i, v := range *l.p {
-		s[i] = strconv.Itoa(v)
-	}
-	return strings.Join(s, ",")
-}
-
-func (l intList) Set(s string) error {
-	var vs []int
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		v, err := strconv.Atoi(f)
-		if err != nil {
-			return fmt.Errorf("%q is not an integer", f)
-		}
-		vs = append(vs, v)
-	}
-	*l.p = vs
-	return nil
-}
-
 // trainFlags are the flags of "blocks train" that set Config fields. They
 // are parsed into c, which starts as the default preset; copy[name] copies
 // the field of flag name, so that the flags given on the command line
@@ -96,7 +66,7 @@ func newTrainFlags(fs *flag.FlagSet) *trainFlags {
 	bind("method", func(d, s *train.Config) { d.Method = s.Method })
 	fs.Float64Var(&c.ARP, "arp", c.ARP, "absolute refractory period in `ms`, used as round(arp/dt) steps"+note(c.ARP, p.ARP))
 	bind("arp", func(d, s *train.Config) { d.ARP = s.ARP })
-	fs.Var(intList{&c.Hidden}, "hidden", "comma-separated `sizes` of the adaptive layers"+note(c.Hidden, p.Hidden))
+	fs.Var(intList(&c.Hidden), "hidden", "comma-separated `sizes` of the adaptive layers"+note(c.Hidden, p.Hidden))
 	bind("hidden", func(d, s *train.Config) { d.Hidden = s.Hidden })
 	fs.BoolVar(&c.Recurrent, "recurrent", c.Recurrent, "recurrent connections in the adaptive layers")
 	bind("recurrent", func(d, s *train.Config) { d.Recurrent = s.Recurrent })
@@ -122,7 +92,7 @@ func newTrainFlags(fs *flag.FlagSet) *trainFlags {
 	bind("lr", func(d, s *train.Config) { d.LR = s.LR })
 	fs.Float64Var(&c.Eps, "eps", c.Eps, "Adam epsilon"+note(c.Eps, p.Eps))
 	bind("eps", func(d, s *train.Config) { d.Eps = s.Eps })
-	fs.Var(intList{&c.Milestones}, "milestones", "comma-separated `epochs` after which the learning rate is multiplied by --gamma (MultiStepLR)"+note(c.Milestones, p.Milestones))
+	fs.Var(intList(&c.Milestones), "milestones", "comma-separated `epochs` after which the learning rate is multiplied by --gamma (MultiStepLR)"+note(c.Milestones, p.Milestones))
 	bind("milestones", func(d, s *train.Config) { d.Milestones = s.Milestones })
 	fs.Float64Var(&c.Gamma, "gamma", c.Gamma, "learning-rate factor at each milestone")
 	bind("gamma", func(d, s *train.Config) { d.Gamma = s.Gamma })

@@ -1,6 +1,7 @@
 package reference
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"slices"
@@ -226,37 +227,49 @@ func TestBlocksEqualsStandardSpikes(t *testing.T) {
 		nIn, nOut, nLayers := 1+rng.Intn(6), 1+rng.Intn(5), 1+rng.Intn(2)
 		rec, adapt := rng.Intn(3) > 0, rng.Intn(3) > 0
 		std := randomNet(rng, "standard", nLayers, nIn, nOut, arp, rec, adapt, rng.Intn(2) == 0, "mg")
-		blk := std
-		blk.Method = "blocks"
 		x := randomInput(rng, batch*T*nIn, 0.4)
-		a, err := Forward(std, x, batch, T)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := Forward(blk, x, batch, T)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for l := range a {
-			for i := range a[l] {
-				steps++
-				spikes += int(a[l][i])
-				if a[l][i] != b[l][i] {
-					flips++
-					ma, _ := Margin(std, x, batch, T)
-					mb, _ := Margin(blk, x, batch, T)
-					if min(ma, mb) > 1e-9 {
-						t.Fatalf("seed %d: layer %d element %d: standard %v, blocks %v, margins %g %g",
-							seed, l, i, a[l][i], b[l][i], ma, mb)
-					}
-				}
-			}
-		}
+		st, sp, fl, _ := compareSimulators(t, std, x, batch, T, fmt.Sprintf("seed %d", seed))
+		steps, spikes, flips = steps+st, spikes+sp, flips+fl
 	}
 	t.Logf("%d neuron-steps, %d spikes, %d rounding flips", steps, spikes, flips)
 	if spikes < steps/50 {
 		t.Errorf("too few spikes (%d of %d) for a meaningful comparison", spikes, steps)
 	}
+}
+
+// compareSimulators runs net (a standard-simulator net) and the same net
+// with the blocks simulator on input x and fails the test (what names the
+// case) where their spikes differ by more than a rounding flip: a
+// comparison within 1e-9 of a threshold. It returns the neuron-steps,
+// spikes and flips seen, and the standard simulator's spikes.
+func compareSimulators(t *testing.T, net Net, x []float64, batch, T int, what string) (steps, spikes, flips int, a [][]float64) {
+	t.Helper()
+	blk := net
+	blk.Method = "blocks"
+	a, err := Forward(net, x, batch, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Forward(blk, x, batch, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range a {
+		for i := range a[l] {
+			steps++
+			spikes += int(a[l][i])
+			if a[l][i] != b[l][i] {
+				flips++
+				ma, _ := Margin(net, x, batch, T)
+				mb, _ := Margin(blk, x, batch, T)
+				if min(ma, mb) > 1e-9 {
+					t.Fatalf("%s: layer %d element %d: standard %v, blocks %v, margins %g %g",
+						what, l, i, a[l][i], b[l][i], ma, mb)
+				}
+			}
+		}
+	}
+	return steps, spikes, flips, a
 }
 
 // With ARP 0, no adaptation and detached spikes, the two simulators have the

@@ -170,32 +170,9 @@ func TestRichBlocksEqualsStandardSpikes(t *testing.T) {
 		K := 1 + rng.Intn(3)
 		rec, adapt := rng.Intn(3) > 0, rng.Intn(4) > 0
 		std := randomRichNet(rng, "standard", nLayers, nIn, nOut, arp, K, rec, adapt, rng.Intn(2) == 0, rng.Intn(5) > 0, "mg")
-		blk := std
-		blk.Method = "blocks"
 		x := randomInput(rng, batch*T*nIn, 0.4)
-		a, err := Forward(std, x, batch, T)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := Forward(blk, x, batch, T)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for l := range a {
-			for i := range a[l] {
-				steps++
-				spikes += int(a[l][i])
-				if a[l][i] != b[l][i] {
-					flips++
-					ma, _ := Margin(std, x, batch, T)
-					mb, _ := Margin(blk, x, batch, T)
-					if min(ma, mb) > 1e-9 {
-						t.Fatalf("seed %d (K %d, ARP %d, T %d): layer %d element %d: standard %v, blocks %v, margins %g %g",
-							seed, K, arp, T, l, i, a[l][i], b[l][i], ma, mb)
-					}
-				}
-			}
-		}
+		st, sp, fl, a := compareSimulators(t, std, x, batch, T, fmt.Sprintf("seed %d (K %d, ARP %d, T %d)", seed, K, arp, T))
+		steps, spikes, flips = steps+st, spikes+sp, flips+fl
 		// Count spikes that follow another spike of the same neuron, i.e.
 		// whose timing depended on V_r.
 		for l, lay := range std.Layers {

@@ -1,39 +1,21 @@
 package reference
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"codeberg.org/sbinet/npyio/npz"
+
+	"github.com/blocks-snn/blocks/internal/designvec"
 )
-
-const vectorDir = "../../testdata/design-vectors"
-
-// vectorMeta is NAME.json of a design vector.
-type vectorMeta struct {
-	Method    string `json:"method"`
-	ARP       int    `json:"arp"`
-	Recurrent bool   `json:"recurrent"`
-	Adapt     bool   `json:"adapt"`
-	Surrogate string `json:"surrogate"`
-	Detach    bool   `json:"detach_spike_grad"`
-	NIn       int    `json:"n_in"`
-	NOut      int    `json:"n_out"`
-	T         int    `json:"t_len"`
-	Batch     int    `json:"batch"`
-	NLayers   int    `json:"n_layers"`
-}
 
 // vector is one design-vector file converted to this package's layouts.
 type vector struct {
 	name   string
-	meta   vectorMeta
+	meta   designvec.Meta
 	net    Net
 	x      []float64   // [b][t][i]
 	spikes [][]float64 // per layer [b][t][n]
@@ -75,13 +57,9 @@ func channelMajorToTimeMajor(a []float64, batch, ch, T int) []float64 {
 }
 
 func loadVector(path string) (*vector, error) {
-	name := strings.TrimSuffix(filepath.Base(path), ".npz")
-	v := &vector{name: name}
-	js, err := os.ReadFile(strings.TrimSuffix(path, ".npz") + ".json")
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(js, &v.meta); err != nil {
+	v := &vector{name: designvec.Name(path)}
+	var err error
+	if v.meta, err = designvec.ReadMeta(path); err != nil {
 		return nil, err
 	}
 	m := v.meta
@@ -93,8 +71,8 @@ func loadVector(path string) (*vector, error) {
 
 	v.net.Method = m.Method
 	nIn := m.NIn
-	for l := range m.NLayers {
-		lay := Layer{NIn: nIn, NOut: m.NOut, ARP: m.ARP, Adapt: m.Adapt, Surrogate: m.Surrogate, Detach: m.Detach}
+	for l := range m.Layers {
+		lay := Layer{NIn: nIn, NOut: m.NOut, ARP: m.ARP, Adapt: m.Adapt, Surrogate: m.Surrogate, Detach: m.DetachSpikeGrad}
 		g := LayerGrad{}
 		type item struct {
 			name  string
@@ -148,12 +126,9 @@ func loadVector(path string) (*vector, error) {
 
 func loadVectors(t *testing.T) []*vector {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(vectorDir, "*.npz"))
+	paths, err := designvec.Files("../../testdata/design-vectors")
 	if err != nil {
 		t.Fatal(err)
-	}
-	if len(paths) == 0 {
-		t.Fatalf("no design vectors in %s", vectorDir)
 	}
 	var vs []*vector
 	for _, p := range paths {
@@ -213,18 +188,6 @@ func (v *vector) tensorErrs(got []LayerGrad) (names []string, errs []float64) {
 	return names, errs
 }
 
-// knownGradMismatch lists the design vectors whose gradients this package's
-// contract semantics (DESIGN §4 as briefed) do not reproduce, with the
-// reason. Their spikes are still checked exactly; their gradient errors are
-// logged and the subtest is skipped, so that the discrepancy stays visible
-// without being fudged. See TestDesignVectorsPinVariants for the alternatives
-// that were tried.
-var knownGradMismatch = map[string]string{
-	"blocks_arp3_rec_adapt_mg_nodetach": "blocks with detach_spike_grad=false: no tried gradient-path variant " +
-		"(carry with/without spike tangents in many forms, v0 gate, refractory mask, recurrent input) " +
-		"reproduces these gradients; the closest leave ~0.1 relative error. Semantics to be settled with the vectors' author.",
-}
-
 // TestDesignVectors checks spikes (exactly) and every parameter gradient
 // (relative error ≤ 1e-3, or ‖g‖ ≤ 1e-6 for an all-zero reference) against
 // testdata/design-vectors.
@@ -263,7 +226,7 @@ func TestDesignVectors(t *testing.T) {
 			names, errs := v.tensorErrs(grads)
 			worst := 0.0
 			var line []string
-			known, isKnown := knownGradMismatch[v.name]
+			known, isKnown := designvec.KnownGradMismatch[v.name]
 			for i, e := range errs {
 				worst = max(worst, e)
 				line = append(line, fmt.Sprintf("%s %.2e", names[i], e))
@@ -282,7 +245,7 @@ func TestDesignVectors(t *testing.T) {
 // TestDesignVectorsPinVariants documents, for the detach_spike_grad = false
 // files, how each alternative choice of the ambiguous gradient paths fares
 // against the vectors; the contract (variant{}) must match every file not in
-// knownGradMismatch.
+// designvec.KnownGradMismatch.
 func TestDesignVectorsPinVariants(t *testing.T) {
 	alternatives := []struct {
 		name string
@@ -295,7 +258,7 @@ func TestDesignVectorsPinVariants(t *testing.T) {
 		{"standard reset detached", variant{standardResetDetached: true}},
 	}
 	for _, v := range loadVectors(t) {
-		if v.meta.Detach {
+		if v.meta.DetachSpikeGrad {
 			continue
 		}
 		t.Run(v.name, func(t *testing.T) {
@@ -313,7 +276,7 @@ func TestDesignVectorsPinVariants(t *testing.T) {
 					}
 				}
 				t.Logf("%-36s max rel error %.2e (%s)", alt.name, worst, at)
-				if _, known := knownGradMismatch[v.name]; alt.name == "contract" && !(worst <= 1e-3) && !known {
+				if _, known := designvec.KnownGradMismatch[v.name]; alt.name == "contract" && !(worst <= 1e-3) && !known {
 					t.Errorf("contract variant does not match: %.3g at %s", worst, at)
 				}
 			}
