@@ -124,13 +124,16 @@ func maxRow(lenM, stride, n int) int {
 	return (lenM - n) / stride
 }
 
+// errRow is the panic value of a row index outside the matrix.
+const errRow = "vec: row index out of range"
+
 // checkRows panics unless every row r satisfies 0 <= r and
 // r*stride+n <= lenM.
 func checkRows(lenM, stride, n int, rows []int32) {
 	hi := uint32(min(maxRow(lenM, stride, n), 1<<31-1))
 	for _, r := range rows {
 		if uint32(r) > hi {
-			panic("vec: row index out of range")
+			panic(errRow)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package vec
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -389,5 +390,24 @@ func TestPanics(t *testing.T) {
 		mustPanic(im.name+" Add short x", func() { im.add(dst, make([]float32, 15)) })
 		mustPanic(im.name+" Axpy short x", func() { im.axpy(dst, 2, make([]float32, 15)) })
 		mustPanic(im.name+" Dot short y", func() { im.dot(dst, make([]float32, 15)) })
+		// Widths that run the AVX2 assembly kernels, which check rows as they
+		// go: a bad row anywhere in the list panics and leaves dst untouched.
+		for _, n := range []int{64, 128, 192, 200} {
+			m := make([]float32, 10*n)
+			for j := range m {
+				m[j] = 1
+			}
+			for _, bad := range []int32{10, -1, -1 << 31, 1<<31 - 1} {
+				dst := make([]float32, n)
+				mustPanic(fmt.Sprintf("%s GatherAdd n=%d row %d", im.name, n, bad), func() {
+					im.gatherAdd(dst, m, n, []int32{0, 3, bad, 1})
+				})
+				for j, v := range dst {
+					if v != 0 {
+						t.Fatalf("%s GatherAdd n=%d row %d: dst[%d] = %v after the panic", im.name, n, bad, j, v)
+					}
+				}
+			}
+		}
 	}
 }
