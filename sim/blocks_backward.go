@@ -83,6 +83,7 @@ func (tr *Trace) blocksBackward(b int, gS, gI []float32, acc *neuronGrads) {
 		clear(g2)
 		for j := nj - 1; j >= 0; j-- {
 			row := (t0 + j) * n
+			prefetchBack(t0+j, n, gS, vIn, gI)
 			gsj := gs[j*n : (j+1)*n]
 			var aj, cj []float32
 			if cfg.Adapt {

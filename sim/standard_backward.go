@@ -31,6 +31,10 @@ func (tr *Trace) standardBackward(b int, gS, gI []float32, acc *neuronGrads) {
 	sg := make([]float32, n)
 	for t := nt - 1; t >= 0; t-- {
 		row := t * n
+		prefetchBack(t, n, gS, vIn, gI, spike, open)
+		if cfg.Adapt {
+			prefetchBack(t, kn, aPrevAll)
+		}
 		gs := gS[row : row+n : row+n]
 		if !cfg.DetachSpikeGrad { // the recurrent input passes gradient to s[t] too
 			gs = append(gsBuf[:0], gs...)
