@@ -411,3 +411,21 @@ func TestPanics(t *testing.T) {
 		}
 	}
 }
+
+// Prefetch is a hint: it must accept any slice, empty or not, aligned or
+// not, and change nothing.
+func TestPrefetch(t *testing.T) {
+	x := make([]float32, 1000)
+	for i := range x {
+		x[i] = float32(i)
+	}
+	Prefetch(nil)
+	for _, r := range [][2]int{{0, 0}, {0, 1}, {3, 4}, {5, 133}, {17, 1000}, {999, 1000}} {
+		Prefetch(x[r[0]:r[1]])
+	}
+	for i, v := range x {
+		if v != float32(i) {
+			t.Fatalf("x[%d] = %v after Prefetch", i, v)
+		}
+	}
+}
