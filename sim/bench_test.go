@@ -68,3 +68,46 @@ func BenchmarkDynamics(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBackwardStream times one row of the blocks backward kernel
+// (blocksGradRow, 128 neurons) with its three streamed rows (the output
+// gradient, the previous membrane and the input-current gradient) cached,
+// walked back through 32 MiB tensors as the backward passes do, and walked
+// back with prefetchBack's prefetch: the hardware prefetchers do not follow
+// rows that go back in time.
+//
+//	go test -run x -bench BackwardStream ./sim/
+func BenchmarkBackwardStream(b *testing.B) {
+	const n, rows = 128, 64 * 1024
+	rng := rand.New(rand.NewPCG(1, 2))
+	var x [17][]float32
+	for k := range x {
+		x[k] = make([]float32, n)
+		for i := range x[k] {
+			x[k][i] = rng.Float32()
+		}
+	}
+	mask := make([]int32, n)
+	gI, gs, v := make([]float32, rows*n), make([]float32, rows*n), make([]float32, rows*n)
+	for i := range gs {
+		gs[i], v[i] = 1, 0.5
+	}
+	for _, mode := range []string{"cached", "streamed", "prefetched"} {
+		b.Run(mode, func(b *testing.B) {
+			t := rows - 1
+			for b.Loop() {
+				rI, rs, rv := x[0], x[10], x[13]
+				if mode != "cached" {
+					rI, rs, rv = gI[t*n:(t+1)*n], gs[t*n:(t+1)*n], v[t*n:(t+1)*n]
+				}
+				if mode == "prefetched" {
+					prefetchBack(t, n, gs, v, gI)
+				}
+				blocksGradRow(3, rI, x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], rs, x[11], x[12], rv, x[14], x[15], x[16], mask, true)
+				if t--; t < 0 {
+					t = rows - 1
+				}
+			}
+		})
+	}
+}
