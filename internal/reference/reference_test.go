@@ -345,57 +345,11 @@ func TestDualMatchesFiniteDifference(t *testing.T) {
 			for i := range weights {
 				weights[i] = rng.NormFloat64()
 			}
-			type eval struct {
-				phi, dphi float64
-				spikes    []float64
-			}
-			run := func(prm []dualParams, in [][]Dual, l int) eval {
-				var in0 [][]Dual = in
-				outs, err := runNet(net, prm, in0, 0)
-				if err != nil {
-					t.Fatal(err)
+			fd := fdChecker{t: t, net: net, weights: weights, nOut: 3}
+			compare := func(name string, l int, elem *Dual, prm []dualParams, in [][]Dual) {
+				if _, smooth := fd.check(fmt.Sprintf("cfg %d rep %d %s", ci, rep, name), l, elem, prm, in); smooth {
+					checked++
 				}
-				var e eval
-				o := outs[l]
-				for tt := range o.pre {
-					for n := range o.pre[tt] {
-						if o.decisive[tt][n] {
-							e.phi += weights[tt*3+n] * o.pre[tt][n].V
-							e.dphi += weights[tt*3+n] * o.pre[tt][n].D
-						}
-					}
-				}
-				for _, oo := range outs {
-					for tt := range oo.s {
-						for n := range oo.s[tt] {
-							e.spikes = append(e.spikes, oo.s[tt][n].V)
-							if oo.decisive[tt][n] {
-								e.spikes = append(e.spikes, 2)
-							}
-						}
-					}
-				}
-				return e
-			}
-			compare := func(what string, l int, elem *Dual, prm []dualParams, in [][]Dual) {
-				const h = 1e-6
-				v0 := elem.V
-				elem.D = 1
-				d := run(prm, in, l)
-				elem.D = 0
-				elem.V = v0 + h
-				up := run(prm, in, l)
-				elem.V = v0 - h
-				dn := run(prm, in, l)
-				elem.V = v0
-				if !slices.Equal(up.spikes, d.spikes) || !slices.Equal(dn.spikes, d.spikes) {
-					return // a spike moved: not a smooth point
-				}
-				fd := (up.phi - dn.phi) / (2 * h)
-				if math.Abs(fd-d.dphi) > 1e-5*(1+math.Abs(fd)) {
-					t.Errorf("cfg %d rep %d layer %d %s: dual %.10g, finite difference %.10g", ci, rep, l, what, d.dphi, fd)
-				}
-				checked++
 			}
 			prm := rawParams(net)
 			for l := range net.Layers {
@@ -417,6 +371,77 @@ func TestDualMatchesFiniteDifference(t *testing.T) {
 	if checked < 1000 {
 		t.Errorf("only %d derivatives checked", checked)
 	}
+}
+
+// fdChecker compares dual derivatives with central finite differences
+// (h = 1e-6) of φ(l) = Σ weight·(V−θ) over layer l's decisive comparisons,
+// for net run as v says, with weights [T][nOut] drawn per network.
+type fdChecker struct {
+	t       *testing.T
+	net     Net
+	v       variant
+	weights []float64
+	nOut    int
+}
+
+// fdEval is φ(l), its dual derivative and the spike pattern (every
+// layer's spikes and decisive comparisons) at one point.
+type fdEval struct {
+	phi, dphi float64
+	spikes    []float64
+}
+
+func (c fdChecker) eval(prm []dualParams, in [][]Dual, l int) fdEval {
+	outs, err := runNetVariant(c.net, prm, in, 0, c.v)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var e fdEval
+	o := outs[l]
+	for tt := range o.pre {
+		for n := range o.pre[tt] {
+			if o.decisive[tt][n] {
+				e.phi += c.weights[tt*c.nOut+n] * o.pre[tt][n].V
+				e.dphi += c.weights[tt*c.nOut+n] * o.pre[tt][n].D
+			}
+		}
+	}
+	for _, oo := range outs {
+		for tt := range oo.s {
+			for n := range oo.s[tt] {
+				e.spikes = append(e.spikes, oo.s[tt][n].V)
+				if oo.decisive[tt][n] {
+					e.spikes = append(e.spikes, 2)
+				}
+			}
+		}
+	}
+	return e
+}
+
+// check seeds elem, an element of prm or in, and reports an error named
+// what if the dual derivative of φ(l) differs from the finite difference.
+// It returns the dual derivative, and smooth = false, checking nothing,
+// where a perturbation moves a spike.
+func (c fdChecker) check(what string, l int, elem *Dual, prm []dualParams, in [][]Dual) (dphi float64, smooth bool) {
+	const h = 1e-6
+	v0 := elem.V
+	elem.D = 1
+	d := c.eval(prm, in, l)
+	elem.D = 0
+	elem.V = v0 + h
+	up := c.eval(prm, in, l)
+	elem.V = v0 - h
+	dn := c.eval(prm, in, l)
+	elem.V = v0
+	if !slices.Equal(up.spikes, d.spikes) || !slices.Equal(dn.spikes, d.spikes) {
+		return 0, false // a spike moved: not a smooth point
+	}
+	fd := (up.phi - dn.phi) / (2 * h)
+	if math.Abs(fd-d.dphi) > 1e-5*(1+math.Abs(fd)) {
+		c.t.Errorf("%s layer %d: dual %.10g, finite difference %.10g", what, l, d.dphi, fd)
+	}
+	return d.dphi, true
 }
 
 func TestAdaptFalseGivesZeroPBGrad(t *testing.T) {

@@ -404,58 +404,15 @@ func TestRichDualMatchesFiniteDifference(t *testing.T) {
 			for i := range weights {
 				weights[i] = rng.NormFloat64()
 			}
-			type eval struct {
-				phi, dphi float64
-				spikes    []float64
-			}
-			run := func(prm []dualParams, in [][]Dual, l int) eval {
-				outs, err := runNetVariant(net, prm, in, 0, c.v)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var e eval
-				o := outs[l]
-				for tt := range o.pre {
-					for n := range o.pre[tt] {
-						if o.decisive[tt][n] {
-							e.phi += weights[tt*nOut+n] * o.pre[tt][n].V
-							e.dphi += weights[tt*nOut+n] * o.pre[tt][n].D
-						}
-					}
-				}
-				for _, oo := range outs {
-					for tt := range oo.s {
-						for n := range oo.s[tt] {
-							e.spikes = append(e.spikes, oo.s[tt][n].V)
-							if oo.decisive[tt][n] {
-								e.spikes = append(e.spikes, 2)
-							}
-						}
-					}
-				}
-				return e
-			}
+			fd := fdChecker{t: t, net: net, v: c.v, weights: weights, nOut: nOut}
 			what := fmt.Sprintf("cfg %d (%s detach=%v ARP %d %+v) rep %d K %d", ci, c.method, c.detach, c.arp, c.v, rep, K)
 			compare := func(name string, l int, elem *Dual, prm []dualParams, in [][]Dual) {
-				const h = 1e-6
-				v0 := elem.V
-				elem.D = 1
-				d := run(prm, in, l)
-				elem.D = 0
-				elem.V = v0 + h
-				up := run(prm, in, l)
-				elem.V = v0 - h
-				dn := run(prm, in, l)
-				elem.V = v0
-				if !slices.Equal(up.spikes, d.spikes) || !slices.Equal(dn.spikes, d.spikes) {
-					return // a spike moved: not a smooth point
-				}
-				fd := (up.phi - dn.phi) / (2 * h)
-				if math.Abs(fd-d.dphi) > 1e-5*(1+math.Abs(fd)) {
-					t.Errorf("%s layer %d %s: dual %.10g, finite difference %.10g", what, l, name, d.dphi, fd)
+				dphi, smooth := fd.check(what+" "+name, l, elem, prm, in)
+				if !smooth {
+					return
 				}
 				total++
-				if d.dphi != 0 {
+				if dphi != 0 {
 					checked[name]++
 				}
 			}
