@@ -36,6 +36,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"log"
@@ -109,7 +110,7 @@ func (f family) simulate(q params, current []float64, arp int) []int {
 			a1++
 			switch f.reset {
 			case "vr":
-				u = min(q[iReset], neuron.VResetMax) // the product's clamp
+				u = min(max(q[iReset], neuron.VResetMin), neuron.VResetMax) // the product's clamp
 			case "sub":
 				u = v - q[iReset]
 			}
@@ -120,21 +121,20 @@ func (f family) simulate(q params, current []float64, arp int) []int {
 
 // score is a family's result on one stimulus.
 type score struct {
-	gamma, reliability float64
-	count              int
-	countErr           float64
+	gamma, reliability, countErr float64
 }
 
 func (f family) score(q params, rec *recording.Recording, arp int) score {
 	s := f.simulate(q, rec.Current, arp)
 	n, dt := rec.Len(), rec.DT
 	g := recording.MeanGamma(rec.Reps, s, n, dt, recording.Window)
-	// Γ's chance correction divides by 1 − 2νΔ, which reaches 0 near
-	// 250 Hz at Δ = 2 ms: a model firing that fast scores nothing.
+	// Γ's chance correction divides by 1 − 2νΔ, which reaches 0 at 250 Hz
+	// for Δ = 2 ms and makes Γ meaningless on the way: a model firing
+	// faster than 200 Hz scores nothing.
 	if 2*float64(len(s))/(float64(n)*dt)*recording.Window > 0.8 {
 		g = 0
 	}
-	return score{g, recording.Reliability(rec.Reps, n, dt, recording.Window), len(s), float64(len(s))/rec.MeanCount() - 1}
+	return score{g, recording.Reliability(rec.Reps, n, dt, recording.Window), float64(len(s))/rec.MeanCount() - 1}
 }
 
 // objective is the search's training objective.
@@ -276,6 +276,25 @@ func main() {
 	only := flag.String("families", "", "comma-separated families to run (default all: rich, sub, mat, cond)")
 	unreliable := flag.Bool("unreliable", false, "held out: train on all five other stimuli, 06, 08 and 09 too")
 	flag.Parse()
+	switch {
+	case *starts < 1:
+		log.Fatalf("-starts %d: want at least 1", *starts)
+	case *seeds < 1:
+		log.Fatalf("-seeds %d: want at least 1", *seeds)
+	case !(*arpMS >= 0):
+		log.Fatalf("-arp %g: want a refractory period >= 0 ms", *arpMS)
+	}
+	chosen := families
+	if *only != "" {
+		chosen = nil
+		for _, name := range strings.Split(*only, ",") {
+			i := slices.IndexFunc(families, func(f family) bool { return f.name == name })
+			if i < 0 {
+				log.Fatalf("-families: unknown family %q (want rich, sub, mat or cond)", name)
+			}
+			chosen = append(chosen, families[i])
+		}
+	}
 	all, err := recording.ReadDir(*data, dtMS)
 	if err != nil {
 		log.Fatal(err)
@@ -293,10 +312,7 @@ func main() {
 	arp := int(math.Round(*arpMS / dtMS))
 
 	var jobs []*job
-	for _, f := range families {
-		if *only != "" && !slices.Contains(strings.Split(*only, ","), f.name) {
-			continue
-		}
+	for _, f := range chosen {
 		add := func(protocol string, train, test []string) {
 			for s := range *seeds {
 				jobs = append(jobs, &job{fam: f, protocol: protocol, train: train, test: test, seed: uint64(s + 1)})
@@ -323,33 +339,34 @@ func main() {
 		j.params, j.objective = j.fam.search(pick(j.train), arp, *starts, j.seed)
 	})
 
+	// Every fit is seeds consecutive jobs; a row of the table is a family's
+	// fits under one protocol: one fit in-sample, one per stimulus held out.
+	type row struct {
+		fam      family
+		protocol string
+		scores   map[string]score
+	}
+	var rows []*row
+	for k := 0; k < len(jobs); k += *seeds {
+		best := slices.MaxFunc(jobs[k:k+*seeds], func(a, b *job) int { return cmp.Compare(a.objective, b.objective) })
+		if len(rows) == 0 || rows[len(rows)-1].fam != best.fam || rows[len(rows)-1].protocol != best.protocol {
+			rows = append(rows, &row{best.fam, best.protocol, map[string]score{}})
+		}
+		for _, name := range best.test {
+			rows[len(rows)-1].scores[name] = best.fam.score(best.params, recs[name], arp)
+		}
+	}
 	fmt.Printf("ARP %g ms, %d random starts × %d seeds per fit; normalised Γ (spike-count error)\n\n", *arpMS, *starts, *seeds)
 	fmt.Println("| family | protocol | 00 | 04 | 05 | mean |")
 	fmt.Println("|---|---|---|---|---|---|")
-	for i := 0; i < len(jobs); {
-		f := jobs[i].fam
-		// in-sample: one fit; held out: one fit per stimulus.
-		row := map[string]score{}
-		protocol := jobs[i].protocol
-		for i < len(jobs) && jobs[i].fam == f && jobs[i].protocol == protocol {
-			best := jobs[i]
-			for k := range *seeds {
-				if jobs[i+k].objective > best.objective {
-					best = jobs[i+k]
-				}
-			}
-			for _, name := range best.test {
-				row[name] = f.score(best.params, recs[name], arp)
-			}
-			i += *seeds
-		}
+	for _, r := range rows {
 		var cells []string
 		var mean float64
 		for _, name := range reliable {
-			s := row[name]
-			mean += s.gamma / s.reliability / 3
+			s := r.scores[name]
+			mean += s.gamma / s.reliability / float64(len(reliable))
 			cells = append(cells, fmt.Sprintf("%.3f (%+.0f %%)", s.gamma/s.reliability, 100*s.countErr))
 		}
-		fmt.Printf("| %s | %s | %s | %.3f |\n", f.name, protocol, strings.Join(cells, " | "), mean)
+		fmt.Printf("| %s | %s | %s | %.3f |\n", r.fam.name, r.protocol, strings.Join(cells, " | "), mean)
 	}
 }
