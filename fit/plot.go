@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -103,6 +104,7 @@ func PlotFigure(rec *recording.Recording, pred *Prediction, from, length float64
 	}
 	for _, p := range []*plot.Plot{cur, ras, mem} {
 		p.X.Min, p.X.Max = t0, t1
+		p.X.Tick.Marker = shortTicks{}
 	}
 	for _, p := range []*plot.Plot{cur, ras} {
 		p.X.Tick.Label.Color = color.Transparent
@@ -122,6 +124,20 @@ func PlotFigure(rec *recording.Recording, pred *Prediction, from, length float64
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// shortTicks are gonum's default ticks labelled without trailing zeros
+// ("1250", not "1250.00").
+type shortTicks struct{}
+
+func (shortTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64)
+		}
+	}
+	return ts
 }
 
 // vlineGlyph draws a vertical tick, a raster's spike mark.
