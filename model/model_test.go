@@ -9,6 +9,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/blocks-snn/blocks/internal/npytest"
 	"github.com/blocks-snn/blocks/network"
 	"github.com/blocks-snn/blocks/neuron"
 )
@@ -296,21 +297,11 @@ func TestReferenceFixture(t *testing.T) {
 	}
 }
 
-// npyBytes builds a .npy file the way numpy 1.x/2.x writes one: format
-// 1.0, the header dict padded with spaces to a multiple of 64 bytes.
-// It is written independently of the package's encoder.
+// npyBytes builds a .npy file the way numpy 1.x/2.x writes one (format
+// 1.0, the header padded to a multiple of 64 bytes), independently of the
+// package's encoder.
 func npyBytes(descr, shape string, fortran bool, data []byte) []byte {
-	order := "False"
-	if fortran {
-		order = "True"
-	}
-	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr, order, shape)
-	for (10+len(dict)+1)%64 != 0 {
-		dict += " "
-	}
-	dict += "\n"
-	out := []byte{0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, byte(len(dict)), byte(len(dict) >> 8)}
-	return append(append(out, dict...), data...)
+	return append(npytest.Header(descr, shape, fortran), data...)
 }
 
 func utf32le(s string) []byte {

@@ -3,13 +3,13 @@ package recording
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/binary"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/blocks-snn/blocks/internal/npytest"
 
 	"codeberg.org/sbinet/npyio/npy"
 )
@@ -42,18 +42,6 @@ func npyOf(t testing.TB, v any) []byte {
 	return buf.Bytes()
 }
 
-// npyHeader returns a version-1 .npy header for dtype and shape, without data.
-func npyHeader(dtype, shape string) []byte {
-	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", dtype, shape)
-	for (10+len(dict)+1)%64 != 0 {
-		dict += " "
-	}
-	dict += "\n"
-	h := []byte("\x93NUMPY\x01\x00\x00\x00")
-	binary.LittleEndian.PutUint16(h[8:], uint16(len(dict)))
-	return append(h, dict...)
-}
-
 // limitCases are NPZ recordings that must be refused, without allocating
 // more than the file holds: the regression inputs of the fixes in
 // ReadNPZ (also seeds of FuzzReadNPZ).
@@ -70,7 +58,7 @@ func limitCases(t testing.TB) map[string][]byte {
 		// A header declaring 8 GB of data in a member of a few bytes
 		// (npyio fails at the end of the data before allocating it; now
 		// refused before reading).
-		"8 GB of data": npzOf(t, [2]any{"current", npyHeader("<f8", "(1000000000,)")}),
+		"8 GB of data": npzOf(t, [2]any{"current", npytest.Header("<f8", "(1000000000,)", false)}),
 	}
 }
 

@@ -14,7 +14,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -28,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blocks-snn/blocks/internal/npytest"
 	"github.com/blocks-snn/blocks/model"
 	"github.com/blocks-snn/blocks/network"
 	"github.com/blocks-snn/blocks/neuron"
@@ -416,18 +416,6 @@ func lastLine(s string) string {
 	return s[strings.LastIndex(s, "\n")+1:]
 }
 
-// npyHeaderOnly returns an .npy header for dtype '<f4' and shape.
-func npyHeaderOnly(shape string) []byte {
-	dict := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", shape)
-	for (10+len(dict)+1)%64 != 0 {
-		dict += " "
-	}
-	dict += "\n"
-	h := []byte("\x93NUMPY\x01\x00\x00\x00")
-	binary.LittleEndian.PutUint16(h[8:], uint16(len(dict)))
-	return append(h, dict...)
-}
-
 // TestRunRefusesHugeInput gives `blocks run` inputs whose header declares
 // far more data than the file holds, or than the machine's memory: both
 // are refused with the bytes they would need, before any allocation.
@@ -444,7 +432,7 @@ func TestRunRefusesHugeInput(t *testing.T) {
 	}
 	// 1e12 elements declared, 64 bytes stored.
 	small := filepath.Join(dir, "small.npy")
-	if err := os.WriteFile(small, npyHeaderOnly("(1000, 1000, 1000000)"), 0o644); err != nil {
+	if err := os.WriteFile(small, npytest.Header("<f4", "(1000, 1000, 1000000)", false), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
@@ -456,7 +444,7 @@ func TestRunRefusesHugeInput(t *testing.T) {
 	mem := memTotal(t)
 	big := filepath.Join(dir, "big.npy")
 	steps := mem/4/1000 + 1
-	h := npyHeaderOnly(fmt.Sprintf("(1, 1000, %d)", steps))
+	h := npytest.Header("<f4", fmt.Sprintf("(1, 1000, %d)", steps), false)
 	if err := os.WriteFile(big, h, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/blocks-snn/blocks/internal/npytest"
 	"github.com/blocks-snn/blocks/model"
 )
 
@@ -26,8 +27,8 @@ func FuzzRunInput(f *testing.F) {
 	}
 	b, _ := os.ReadFile(seed)
 	f.Add(b)
-	f.Add(npyHeaderOnly("(1, 3, 1000000000)"))
-	f.Add(npyHeaderOnly("(0, 3, 2)"))
+	f.Add(npytest.Header("<f4", "(1, 3, 1000000000)", false))
+	f.Add(npytest.Header("<f4", "(0, 3, 2)", false))
 	// A version-2 header declaring 4 GiB: npyio allocated it before
 	// internal/npyguard (8 GiB in all, 9 s a run, fuzz workers killed).
 	f.Add([]byte("\x93NUMPY\x02\x00\xff\xff\xff\xff"))
