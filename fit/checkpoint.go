@@ -59,7 +59,7 @@ type checkpointState struct {
 	// LastBest is the loss the plateau counter compares with.
 	LastBest  float64     `json:"last_best"`
 	Loss      []float64   `json:"loss"`
-	Gamma     []float64   `json:"training_gamma"`
+	Gamma     gammas      `json:"training_gamma"`
 	Best      float64     `json:"best_loss"`
 	BestEpoch int         `json:"best_epoch"`
 	Seconds   float64     `json:"seconds"`
@@ -67,6 +67,35 @@ type checkpointState struct {
 	AdamM     []float64   `json:"adam_m"`
 	AdamV     []float64   `json:"adam_v"`
 	AdamStep  int         `json:"adam_step"`
+}
+
+// gammas are the training Γ of every epoch. JSON has no NaN: an undefined
+// Γ (recording.Gamma) is written as null and read back as NaN.
+type gammas []float64
+
+func (g gammas) MarshalJSON() ([]byte, error) {
+	v := make([]*float64, len(g))
+	for i := range g {
+		if !math.IsNaN(g[i]) {
+			v[i] = &g[i]
+		}
+	}
+	return json.Marshal(v)
+}
+
+func (g *gammas) UnmarshalJSON(b []byte) error {
+	var v []*float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*g = make(gammas, len(v))
+	for i, p := range v {
+		(*g)[i] = math.NaN()
+		if p != nil {
+			(*g)[i] = *p
+		}
+	}
+	return nil
 }
 
 // checkpointer writes and reads the checkpoints of one Run.
@@ -205,7 +234,7 @@ func (c *checkpointer) encode(w io.Writer, s *state) error {
 	st := checkpointState{
 		Version: checkpointVersion, Config: c.config, Data: c.data, Stimuli: c.stimuli,
 		Epoch: s.epoch, Done: s.done, Plateau: s.plateau, LR: s.lr, LastBest: s.lastBest,
-		Loss: s.res.Loss, Gamma: s.res.Gamma, Best: s.res.Best, BestEpoch: s.res.BestEpoch, Seconds: s.res.Seconds + c.elapsed(),
+		Loss: s.res.Loss, Gamma: gammas(s.res.Gamma), Best: s.res.Best, BestEpoch: s.res.BestEpoch, Seconds: s.res.Seconds + c.elapsed(),
 		BestParam: s.best, AdamM: s.adam.m, AdamV: s.adam.v, AdamStep: s.adam.step,
 	}
 	js, err := json.Marshal(st)
@@ -256,7 +285,7 @@ func (c *checkpointer) decode(raw []byte, s *state) error {
 	copy(s.adam.v, st.AdamV)
 	s.adam.step = st.AdamStep
 	s.epoch, s.done, s.plateau, s.lr, s.lastBest = st.Epoch, st.Done, st.Plateau, st.LR, st.LastBest
-	s.res.Loss, s.res.Gamma, s.res.Best, s.res.BestEpoch, s.res.Seconds = st.Loss, st.Gamma, st.Best, st.BestEpoch, st.Seconds
+	s.res.Loss, s.res.Gamma, s.res.Best, s.res.BestEpoch, s.res.Seconds = st.Loss, []float64(st.Gamma), st.Best, st.BestEpoch, st.Seconds
 	return nil
 }
 

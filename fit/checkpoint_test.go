@@ -3,6 +3,7 @@ package fit
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -209,5 +210,31 @@ func TestCheckpointCarriesEveryTensor(t *testing.T) {
 	}
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {
 		t.Error("the tensors read back differ from those written")
+	}
+}
+
+// TestCheckpointGammas checks the JSON form of the per-epoch training Γ:
+// an undefined Γ (NaN) is written as null and read back as NaN, every
+// other value bit for bit.
+func TestCheckpointGammas(t *testing.T) {
+	in := gammas{0.7123456789012345, math.NaN(), -0.25, 1e-300}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), ",null,") {
+		t.Errorf("written as %s, want null for the NaN", b)
+	}
+	var out gammas
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(in) {
+		t.Fatalf("read %d values, want %d", len(out), len(in))
+	}
+	for i := range in {
+		if math.Float64bits(out[i]) != math.Float64bits(in[i]) && !(math.IsNaN(in[i]) && math.IsNaN(out[i])) {
+			t.Errorf("value %d: read %v, wrote %v", i, out[i], in[i])
+		}
 	}
 }

@@ -110,7 +110,9 @@ const (
 	// the model's mean Γ against s's repetitions, R_s their reliability):
 	// the score the fit is judged by, weighted by reliability. The loss
 	// is only a smooth proxy for it and its minimum often fires too little
-	// or too much.
+	// or too much. An epoch whose Γ is undefined on some stimulus (the
+	// model fires at 1/(2Δ) or faster, see recording.Gamma) has an
+	// undefined pooled Γ and is kept only while no other epoch is.
 	ByGamma
 )
 
@@ -230,7 +232,8 @@ type Result struct {
 	// least Config.MinReliability).
 	Trained []string
 	// Loss and Gamma are the van Rossum loss and the pooled training Γ
-	// (see ByGamma) of every epoch (before its update). BestEpoch is the
+	// (see ByGamma; NaN where undefined) of every epoch (before its
+	// update). BestEpoch is the
 	// epoch kept by Config.Select, whose parameters Net holds, Best its
 	// loss.
 	Loss, Gamma []float64
@@ -518,7 +521,7 @@ func Run(ctx context.Context, all []*recording.Recording, cfg Config, opt Option
 			pass.Release()
 			return nil, ck.diverged(s, fmt.Errorf("the loss is %v", loss))
 		}
-		if cfg.Select == ByLoss && loss < res.Best || cfg.Select == ByGamma && (res.BestEpoch == 0 || gamma > res.Gamma[res.BestEpoch-1]) {
+		if cfg.Select == ByLoss && loss < res.Best || cfg.Select == ByGamma && (res.BestEpoch == 0 || gammaImproves(gamma, res.Gamma[res.BestEpoch-1])) {
 			res.Best, res.BestEpoch = loss, s.epoch
 			save()
 		}
@@ -570,6 +573,13 @@ func checkFinite(what string, entries []model.Entry) error {
 		}
 	}
 	return nil
+}
+
+// gammaImproves reports whether pooled training Γ g beats the kept
+// epoch's, best: a defined Γ beats an undefined one (NaN), and an
+// undefined one beats nothing.
+func gammaImproves(g, best float64) bool {
+	return g > best || math.IsNaN(best) && !math.IsNaN(g)
 }
 
 // pooled returns the pooled training Γ of ByGamma, Σ Γ_s / Σ R_s, given

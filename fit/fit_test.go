@@ -220,6 +220,25 @@ func TestReliabilityAndSelection(t *testing.T) {
 	}
 }
 
+// TestGammaSelection checks how ByGamma compares pooled training Γ: an
+// undefined Γ (NaN: the model fired at 1/(2Δ) or faster, where the
+// formula would give the worst predictions Γ ≥ 1) never beats a defined
+// one, and is beaten by any defined one.
+func TestGammaSelection(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		g, best float64
+		want    bool
+	}{
+		{0.8, 0.7, true}, {0.7, 0.8, false}, {0.7, 0.7, false},
+		{-0.5, nan, true}, {nan, 0.1, false}, {nan, nan, false}, {nan, -0.9, false},
+	} {
+		if got := gammaImproves(c.g, c.best); got != c.want {
+			t.Errorf("gammaImproves(%g, %g) = %v, want %v", c.g, c.best, got, c.want)
+		}
+	}
+}
+
 // TestDivergenceStops fits with an absurd learning rate: the first update
 // overflows a parameter, and the fit stops naming the epoch and the
 // parameter, writing no checkpoint of the bad state; after a checkpoint,

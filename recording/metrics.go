@@ -39,7 +39,9 @@ func Coincidences(data, model []int, window int) int {
 //
 // ν being the model's rate and Δ the window. Γ is 1 for identical trains
 // and about 0 for a Poisson train of the same rate. It is 0 when both
-// trains are empty.
+// trains are empty, and undefined (NaN) when the model fires at 1/(2Δ) or
+// faster (250 Hz for ±2 ms): there the chance correction 1 − 2νΔ is 0 or
+// negative, and the formula would turn the worst predictions into Γ ≥ 1.
 func Gamma(data, model []int, n int, dt, window float64) float64 {
 	if len(data)+len(model) == 0 {
 		return 0
@@ -48,6 +50,9 @@ func Gamma(data, model []int, n int, dt, window float64) float64 {
 	nu := float64(len(model)) / (float64(n) * dt) // spikes per ms
 	exp := 2 * nu * window * float64(len(data))
 	norm := 1 - 2*nu*window
+	if !(norm > 0) {
+		return math.NaN()
+	}
 	c := float64(Coincidences(data, model, w))
 	return (c - exp) / (0.5 * float64(len(data)+len(model))) / norm
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,6 +55,25 @@ func TestGammaHandMade(t *testing.T) {
 	}
 	if g := Gamma(nil, nil, n, dt, Window); g != 0 {
 		t.Errorf("empty trains: Γ = %g", g)
+	}
+	// A model at 250 Hz or faster (2νΔ >= 1): undefined. Every 4th sample
+	// (0.8 ms) is 1250 Hz; 500 spikes in 2 s are exactly 250 Hz, 499 just
+	// below, where the formula still holds.
+	every := func(k, count int) []int {
+		var s []int
+		for i := range count {
+			s = append(s, i*k)
+		}
+		return s
+	}
+	for _, c := range []struct {
+		model   []int
+		defined bool
+	}{{every(4, 2500), false}, {every(20, 500), false}, {every(20, 499), true}} {
+		g := Gamma(data, c.model, n, dt, Window)
+		if math.IsNaN(g) == c.defined {
+			t.Errorf("%d model spikes in 2 s: Γ = %g, want defined %v", len(c.model), g, c.defined)
+		}
 	}
 }
 
@@ -202,5 +223,42 @@ func TestFormatsAgree(t *testing.T) {
 	r3, err := ReadFile(filepath.Join(dataDir, "05-0.voltage.gz"), 0.2)
 	if err != nil || r3.Name != "05-0" || r3.Len() != 34000 {
 		t.Fatalf("voltage file: %v %v", r3, err)
+	}
+}
+
+// TestGammaPaddedTrain is the finding behind Γ's undefined range: a
+// recorded repetition of stimulus 00 (133 Hz) padded with random spikes
+// scores less the more it is padded, until the formula's divisor
+// 1 − 2νΔ turns negative near twice the count, where it used to score a
+// normalised Γ above 1; there Γ is now NaN.
+func TestGammaPaddedTrain(t *testing.T) {
+	recs, err := ReadDir(dataDir, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := recs[0]
+	n, dt := rec.Len(), rec.DT
+	rel := Reliability(rec.Reps, n, dt, Window)
+	prev := math.Inf(1)
+	for _, f := range []float64{1, 1.3, 1.7, 2} {
+		rng := rand.New(rand.NewPCG(1, 1))
+		m := slices.Clone(rec.Reps[0])
+		for range int(float64(len(m)) * (f - 1)) {
+			m = append(m, rng.IntN(n))
+		}
+		slices.Sort(m)
+		m = slices.Compact(m)
+		g := MeanGamma(rec.Reps[1:], m, n, dt, Window) / rel
+		t.Logf("×%.1f (%.0f Hz): normalised Γ %.3f", f, float64(len(m))/(float64(n)*dt)*1000, g)
+		if 2*float64(len(m))/(float64(n)*dt)*Window >= 1 {
+			if !math.IsNaN(g) {
+				t.Errorf("×%.1f: normalised Γ %g at 2νΔ >= 1, want NaN", f, g)
+			}
+			continue
+		}
+		if !(g < prev) {
+			t.Errorf("×%.1f: normalised Γ %g, not below %g of less padding", f, g, prev)
+		}
+		prev = g
 	}
 }

@@ -51,13 +51,14 @@ type fitReport struct {
 	Epochs   int      `json:"epochs_run"`
 	// Trained are the stimuli of the loss: Train less those below
 	// MinReliability. BestEpoch is the epoch kept by Select, Loss its
-	// van Rossum loss and TrainGamma its pooled training Γ.
+	// van Rossum loss and TrainGamma its pooled training Γ (null where
+	// undefined: the model fired at 1/(2Δ) or faster, recording.Gamma).
 	Trained        []string          `json:"trained"`
 	MinReliability float64           `json:"min_reliability"`
 	Select         string            `json:"select"`
 	BestEpoch      int               `json:"best_epoch"`
 	Loss           float64           `json:"best_loss"`
-	TrainGamma     float64           `json:"best_pooled_train_gamma"`
+	TrainGamma     *float64          `json:"best_pooled_train_gamma"`
 	Seconds        float64           `json:"fit_seconds"`
 	Threads        int               `json:"threads"`
 	Params         map[string]any    `json:"params"`
@@ -523,9 +524,13 @@ func fitNeuron(ctx context.Context, nd *neuronData, out string, o *fitOpts, pred
 	}
 	l := res.Net.Layers[0]
 	params := fittedParams(l)
-	var trainGamma float64 // 0 when no epoch ran (--epochs 0)
+	trainGamma := 0.0 // when no epoch ran (--epochs 0)
 	if res.BestEpoch > 0 {
 		trainGamma = res.Gamma[res.BestEpoch-1]
+	}
+	var trainGammaJSON *float64
+	if !math.IsNaN(trainGamma) {
+		trainGammaJSON = &trainGamma
 	}
 	fmt.Fprintf(stdout, "fitted on %s in %.2f s: %d epochs, kept epoch %d (loss %.5f, pooled training Γ %.4f); %s\n",
 		strings.Join(res.Trained, ","), res.Seconds, len(res.Loss), res.BestEpoch, res.Best, trainGamma, formatParams(params))
@@ -535,7 +540,7 @@ func fitNeuron(ctx context.Context, nd *neuronData, out string, o *fitOpts, pred
 	rep := &fitReport{
 		Dir: nd.dir, Train: nameList(nd.train), Method: cfg.Method.String(), DT: o.dt, ARP: cfg.ARP, ARPSteps: cfg.ARPSteps(o.dt),
 		TauVR: cfg.TauVR, Seed: cfg.Seed, LR: cfg.LR, Epochs: len(res.Loss), Trained: res.Trained, MinReliability: cfg.MinReliability,
-		Select: cfg.Select.String(), BestEpoch: res.BestEpoch, Loss: res.Best, TrainGamma: trainGamma, Seconds: res.Seconds,
+		Select: cfg.Select.String(), BestEpoch: res.BestEpoch, Loss: res.Best, TrainGamma: trainGammaJSON, Seconds: res.Seconds,
 		Threads: runtime.GOMAXPROCS(0), Window: recording.Window, Sigma: recording.Sigma,
 		Neuron: cfg.Neuron, Scales: l.Neuron.AdaptScales(), Params: map[string]any{},
 	}

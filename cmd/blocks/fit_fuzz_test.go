@@ -12,9 +12,10 @@ import (
 // `blocks fit merge` reads them: never a panic; an error, or a report that
 // writes and reads back the same.
 func FuzzReport(f *testing.F) {
+	trainGamma := 0.7
 	rep := fitReport{
 		Dir: "cells/a", Train: []string{"04", "05"}, Method: "blocks", Neuron: "rich", Scales: 2, DT: 0.2,
-		Trained: []string{"04"}, Select: "gamma", BestEpoch: 3, Loss: 0.09, TrainGamma: 0.7, Seconds: 2.5,
+		Trained: []string{"04"}, Select: "gamma", BestEpoch: 3, Loss: 0.09, TrainGamma: &trainGamma, Seconds: 2.5,
 		Params: map[string]any{"beta": 0.9}, MeanNormGamma: 0.8, MeanNormEV: 0.6,
 		Scores: []recording.Score{{Stimulus: "00", Gamma: 0.6, Spikes: 900}},
 	}
@@ -22,6 +23,7 @@ func FuzzReport(f *testing.F) {
 	f.Add(js)
 	f.Add([]byte(`{"dir": "x", "fit_seconds": -1}`))
 	f.Add([]byte(`{"heldout_scores": [{"gamma": null}]}`))
+	f.Add([]byte(`{"dir": "x", "best_pooled_train_gamma": null}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := parseReport(b)
 		if err != nil {
