@@ -67,7 +67,7 @@ type fitReport struct {
 	Scores         []recording.Score `json:"heldout_scores"`
 	TrainScores    []recording.Score `json:"train_scores"`
 	// MeanNormGamma and MeanNormEV average the held-out scores (the
-	// training scores when nothing is held out).
+	// training scores when nothing is held out) where they are defined.
 	MeanNormGamma float64  `json:"mean_normalised_gamma"`
 	MeanNormEV    float64  `json:"mean_normalised_explained_variance"`
 	Predicted     []string `json:"predictions,omitempty"`
