@@ -119,12 +119,27 @@ func (f family) simulate(q params, current []float64, arp int) []int {
 	return out
 }
 
+// stimulus is a recording with its repetitions' reliability, which every
+// score divides by: computed once, not at each of the search's evaluations.
+type stimulus struct {
+	*recording.Recording
+	reliability float64
+}
+
+func stimuli(recs []*recording.Recording) []*stimulus {
+	out := make([]*stimulus, len(recs))
+	for i, r := range recs {
+		out[i] = &stimulus{r, recording.Reliability(r.Reps, r.Len(), r.DT, recording.Window)}
+	}
+	return out
+}
+
 // score is a family's result on one stimulus.
 type score struct {
 	gamma, reliability, countErr float64
 }
 
-func (f family) score(q params, rec *recording.Recording, arp int) score {
+func (f family) score(q params, rec *stimulus, arp int) score {
 	s := f.simulate(q, rec.Current, arp)
 	n, dt := rec.Len(), rec.DT
 	g := recording.MeanGamma(rec.Reps, s, n, dt, recording.Window)
@@ -134,11 +149,11 @@ func (f family) score(q params, rec *recording.Recording, arp int) score {
 	if 2*float64(len(s))/(float64(n)*dt)*recording.Window > 0.8 {
 		g = 0
 	}
-	return score{g, recording.Reliability(rec.Reps, n, dt, recording.Window), float64(len(s))/rec.MeanCount() - 1}
+	return score{g, rec.reliability, float64(len(s))/rec.MeanCount() - 1}
 }
 
 // objective is the search's training objective.
-func (f family) objective(q params, recs []*recording.Recording, arp int) float64 {
+func (f family) objective(q params, recs []*stimulus, arp int) float64 {
 	var g, r, pen float64
 	for _, rec := range recs {
 		s := f.score(q, rec, arp)
@@ -210,13 +225,13 @@ func step(q params, i int, d float64) params {
 
 // search runs the random starts and the pattern search for one seed and
 // returns the parameters and their objective.
-func (f family) search(recs []*recording.Recording, arp, starts int, seed uint64) (params, float64) {
+func (f family) search(recs []*stimulus, arp, starts int, seed uint64) (params, float64) {
 	q, obj := f.bestStart(recs, arp, starts, seed)
 	return f.refine(q, obj, recs, arp)
 }
 
 // bestStart returns the best of starts random parameter sets.
-func (f family) bestStart(recs []*recording.Recording, arp, starts int, seed uint64) (params, float64) {
+func (f family) bestStart(recs []*stimulus, arp, starts int, seed uint64) (params, float64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	var best params
 	bestObj := math.Inf(-1)
@@ -230,7 +245,7 @@ func (f family) bestStart(recs []*recording.Recording, arp, starts int, seed uin
 }
 
 // refine is the pattern search from q, whose objective is obj.
-func (f family) refine(q params, obj float64, recs []*recording.Recording, arp int) (params, float64) {
+func (f family) refine(q params, obj float64, recs []*stimulus, arp int) (params, float64) {
 	for h := 0.2; h > 0.002; {
 		improved := false
 		for i := range nParams {
@@ -299,8 +314,8 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	recs := map[string]*recording.Recording{}
-	for _, r := range all {
+	recs := map[string]*stimulus{}
+	for _, r := range stimuli(all) {
 		recs[r.Name] = r
 	}
 	reliable := []string{"00", "04", "05"}
@@ -327,8 +342,8 @@ func main() {
 			add("held out", slices.DeleteFunc(slices.Clone(train), func(s string) bool { return s == ho }), []string{ho})
 		}
 	}
-	pick := func(names []string) []*recording.Recording {
-		var out []*recording.Recording
+	pick := func(names []string) []*stimulus {
+		var out []*stimulus
 		for _, n := range names {
 			out = append(out, recs[n])
 		}

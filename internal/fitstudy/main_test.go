@@ -53,7 +53,7 @@ func TestRefractoryAndSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	train := recs[2:3] // 05, the sparse stimulus: quick to score
+	train := stimuli(recs[2:3]) // 05, the sparse stimulus: quick to score
 	const arp = 4
 	for _, f := range families {
 		start, startObj := f.bestStart(train, arp, 20, 1)
